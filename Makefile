@@ -1,0 +1,57 @@
+# Conduit: `make run` serves the app with demo data, `make test` runs every test.
+# Both set up what they need first (idempotently); `make setup` does only that.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+STAMPS := .stamps
+FLASK := CONDUIT_ENV=development $(BIN)/flask --app web
+
+.PHONY: setup run test test-unit test-e2e lint browser clean
+
+setup: $(STAMPS)/python $(STAMPS)/npm static/vendor/htmx.min.js
+	$(FLASK) db upgrade
+	$(FLASK) seed --if-empty
+
+$(STAMPS)/python: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/npm: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@mkdir -p $(STAMPS) && touch $@
+
+static/vendor/htmx.min.js: $(STAMPS)/npm
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+run: setup
+	$(FLASK) run --debug --host 127.0.0.1 --port $(PORT)
+
+# Debian's Chromium drives the browser tests (Playwright cannot download browsers here).
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
+test: setup browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest tests e2e
+
+test-unit: setup
+	$(BIN)/pytest tests
+
+test-e2e: setup browser
+	$(BIN)/pytest e2e
+
+lint: $(STAMPS)/python
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor $(STAMPS) .pytest_cache .ruff_cache

@@ -1,0 +1,125 @@
+"""Fixtures in the flaskr style: `app` (a clean database per test), `client`, `runner`.
+
+SQLite (the default): the schema is migrated once into a template file, and every test
+gets its own copy. PostgreSQL (DATABASE_URL points at a server): a database named for
+this run is created and migrated, emptied after every test, and dropped at the end.
+"""
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+os.environ["CONDUIT_ENV"] = "testing"
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, event, make_url, text
+from sqlmodel import Session, SQLModel
+
+from web import create_app
+from web.migrate import upgrade
+
+SERVER_URL = os.environ.get("DATABASE_URL", "")
+ON_POSTGRES = SERVER_URL.startswith(("postgres://", "postgresql"))
+
+
+def make_test_app(database_url: str, **overrides: object) -> Flask:
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "FEED_PAGE_SIZE": 10,
+            **overrides,
+        }
+    )
+
+
+def migrate(database_url: str) -> None:
+    app = make_test_app(database_url)
+    with app.app_context():
+        upgrade()
+    app.extensions["conduit.db"].dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The migrated database this run's tests start from."""
+    if not ON_POSTGRES:
+        template = tmp_path_factory.mktemp("db") / "template.db"
+        url = f"sqlite:///{template}"
+        migrate(url)
+        yield url
+        return
+    from web.config import normalise_database_url
+
+    server = make_url(normalise_database_url(SERVER_URL))
+    name = f"conduit_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def db_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A clean, migrated database for one test."""
+    if not ON_POSTGRES:
+        copy = tmp_path / "conduit.db"
+        shutil.copyfile(make_url(database_url).database or "", copy)
+        yield f"sqlite:///{copy}"
+        return
+    yield database_url
+    engine = create_engine(database_url)
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app(db_url: str) -> Iterator[Flask]:
+    app = make_test_app(db_url)
+    yield app
+    app.extensions["conduit.db"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def queries(app: Flask) -> Iterator[list[str]]:
+    """SQL statements the app runs during the test, in order."""
+    statements: list[str] = []
+    engine = app.extensions["conduit.db"]
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield statements
+    event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """A session for arranging and checking data, separate from the requests' sessions."""
+    with Session(app.extensions["conduit.db"], expire_on_commit=False) as session:
+        yield session

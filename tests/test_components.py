@@ -1,0 +1,115 @@
+"""Each component renders its documented examples (axe runs on them in e2e via the pages)."""
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from web.articles import ArticlePreview, AuthorCard
+from web.pagination import Page
+
+
+@pytest.fixture
+def macro(app):
+    def load(name: str):
+        with app.test_request_context("/"):
+            template = app.jinja_env.get_template(f"components/{name}.html")
+        module = template.module
+
+        def call(*args, **kwargs) -> str:
+            with app.test_request_context("/"):
+                return str(getattr(module, name)(*args, **kwargs))
+
+        return call
+
+    return load
+
+
+def test_every_component_file_defines_one_macro_named_like_it():
+    from web.rendering import ROOT
+
+    for path in sorted((ROOT / "components").glob("*.html")):
+        source = path.read_text()
+        assert source.startswith("{#-"), f"{path.name} documents its parameters first"
+        assert re.findall(r"{% macro (\w+)\(", source) == [path.stem], path.name
+
+
+def test_article_preview(macro):
+    preview = ArticlePreview(
+        slug="hello",
+        title="Hello <world>",
+        description="A first post",
+        created_at=datetime(2026, 11, 2, 8, 30, tzinfo=UTC),
+        author=AuthorCard(username="ana", image=None),
+        tags=["htmx", "python"],
+        favorites_count=2,
+    )
+    html = macro("article_preview")(preview)
+    assert '<article class="preview" aria-labelledby="preview-hello">' in html
+    assert '<h3 id="preview-hello" class="preview-title">Hello &lt;world&gt;</h3>' in html
+    assert '<time datetime="2026-11-02T08:30:00+00:00">November 2, 2026</time>' in html
+    assert 'src="/static/img/avatar.svg" alt=""' in html
+    assert '<span class="visually-hidden">favorites</span>' in html
+    assert '<ul class="tag-list" aria-label="Tags of Hello &lt;world&gt;">' in html
+
+
+def test_tag_list_plain_linked_and_empty(macro):
+    tag_list = macro("tag_list")
+    assert '<li class="tag">htmx</li>' in tag_list(["htmx"])
+    linked = tag_list(["a b"], linked=True, label="Popular tags")
+    assert 'aria-label="Popular tags"' in linked
+    assert (
+        '<a href="/?tag=a+b" hx-get="/?tag=a+b" hx-target="#feed" hx-push-url="true">a b</a>'
+        in linked
+    )
+    assert tag_list([]).strip() == ""
+
+
+def test_pagination_links_and_current_page(macro):
+    page = Page(items=[], number=2, size=10, total=45)
+    html = macro("pagination")(page, "home.index", "#feed", params={"tag": "x"}, label="Feed pages")
+    assert '<nav class="pagination" aria-label="Feed pages">' in html
+    assert 'aria-label="Previous page" rel="prev">' in html
+    assert 'aria-label="Next page" rel="next">' in html
+    assert re.search(
+        r'href="/\?page=2&amp;tag=x"[^>]*aria-current="page" aria-label="Page 2"', html
+    )
+    assert html.count('hx-target="#feed"') == 7  # previous, 1-5, next
+
+
+def test_pagination_hidden_for_a_single_page(macro):
+    page = Page(items=[], number=1, size=10, total=3)
+    assert macro("pagination")(page, "home.index", "#feed").strip() == ""
+
+
+def test_pagination_gaps_are_hidden_from_assistive_tech(macro):
+    html = macro("pagination")(Page(items=[], number=10, size=1, total=20), "home.index", "#feed")
+    assert html.count('<li class="gap" aria-hidden="true">…</li>') == 2
+
+
+def test_status_region_page_and_oob(macro):
+    status_region = macro("status_region")
+    page = status_region(["Saved"])
+    assert page == (
+        '<div id="status" class="status" role="status" aria-live="polite">'
+        '<p class="status-message">Saved</p></div>'
+    )
+    assert status_region([], oob=True) == '<div id="status" hx-swap-oob="innerHTML"></div>'
+
+
+def test_swap_link_and_feed_tabs(macro):
+    link = macro("swap_link")("/?page=3", "3", "#feed", label="Page 3", current=True)
+    assert link == (
+        '<a href="/?page=3" hx-get="/?page=3" hx-target="#feed" hx-push-url="true"'
+        ' aria-current="page" aria-label="Page 3">3</a>'
+    )
+    tabs = macro("feed_tabs")("htmx")
+    assert 'aria-label="Feeds"' in tabs
+    assert 'href="/"' in tabs
+    assert 'aria-current="page">#htmx</a>' in tabs
+
+
+def test_avatar_uses_given_image(macro):
+    html = macro("avatar")("https://example.com/me.png", size=96)
+    assert 'src="https://example.com/me.png"' in html
+    assert 'width="96" height="96"' in html

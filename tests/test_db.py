@@ -1,0 +1,87 @@
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlmodel import SQLModel
+
+from tests.conftest import ON_POSTGRES
+from web.db import get_session
+from web.migrate import is_current, upgrade
+
+
+def test_one_session_per_app_context_closed_on_teardown(app):
+    with app.app_context():
+        session = get_session()
+        assert get_session() is session
+        session.exec(text("SELECT 1"))
+        assert session.in_transaction()
+    assert not session.in_transaction()
+    with app.app_context():
+        assert get_session() is not session
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app):
+    if ON_POSTGRES:
+        return  # these pragmas are SQLite's; PostgreSQL has its own equivalents built in
+    with app.extensions["conduit.db"].connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+
+
+# SQLAlchemy cannot reflect SQLite's expression indexes; they are checked by name below.
+REFLECTION_GAP = [
+    "ignore:Skipped unsupported reflection of expression-based index",
+    "ignore:autogenerate skipping metadata-specified expression-based index",
+]
+
+
+@pytest.mark.filterwarnings(*REFLECTION_GAP)
+def test_migrations_create_exactly_the_models_schema(app):
+    engine = app.extensions["conduit.db"]
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert diff == []
+    assert is_current(engine)
+
+
+def test_expression_indexes_exist(app):
+    catalogue = (
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'user'"
+        if ON_POSTGRES
+        else "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'user'"
+    )
+    with app.extensions["conduit.db"].connect() as connection:
+        names = set(connection.execute(text(catalogue)).scalars())
+    assert {"uq_user_username_lower", "uq_user_email_lower"} <= names
+
+
+@pytest.mark.filterwarnings(*REFLECTION_GAP)
+def test_every_foreign_key_column_is_indexed(app):
+    inspector = inspect(app.extensions["conduit.db"])
+    for table in SQLModel.metadata.sorted_tables:
+        indexed = [ix["column_names"] for ix in inspector.get_indexes(table.name)]
+        indexed.append(inspector.get_pk_constraint(table.name)["constrained_columns"])
+        for fk in inspector.get_foreign_keys(table.name):
+            column = fk["constrained_columns"][0]
+            assert any(cols and cols[0] == column for cols in indexed), (table.name, column)
+
+
+def test_downgrade_then_upgrade(app):
+    from alembic import command
+
+    from web.migrate import alembic_config
+
+    engine = app.extensions["conduit.db"]
+    with app.app_context():
+        command.downgrade(alembic_config(), "base")
+        assert not is_current(engine)
+        assert "article" not in inspect(engine).get_table_names()
+        upgrade()
+    assert is_current(engine)
+    assert "article" in inspect(engine).get_table_names()
+
+
+def test_cli_upgrade_and_current(runner):
+    assert "up to date" in runner.invoke(args=["db", "upgrade"]).output
+    assert "is up to date" in runner.invoke(args=["db", "current"]).output

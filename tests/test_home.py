@@ -1,0 +1,174 @@
+import re
+
+import pytest
+
+from tests.conftest import make_test_app
+from tests.factories import favorite, make_articles, make_user
+from web.models import utcnow
+
+HTMX_FEED = {"HX-Request": "true", "HX-Target": "feed"}
+
+
+@pytest.fixture
+def articles(db):
+    author = make_user(db, "writer")
+    ids = make_articles(db, author, 25, tags=["htmx"])
+    favorite(db, author, ids[-1])
+    make_articles(db, make_user(db, "other"), 2, tags=["flask"], title="Flask", start=utcnow())
+    return ids
+
+
+@pytest.mark.usefixtures("articles")
+def test_full_page_has_layout_feed_tags_and_pagination(client):
+    response = client.get("/")
+    html = response.text
+    assert response.status_code == 200
+    assert response.vary.as_set() >= {"hx-request"}
+    assert html.startswith("<!doctype html>")
+    assert 'class="skip-link" href="#main"' in html
+    assert '<main id="main"' in html
+    assert '<nav class="container nav" aria-label="Main">' in html
+    assert 'role="status"' in html
+    assert html.count('<article class="preview"') == 10
+    assert "Flask 2" in html  # newest first
+    assert 'aria-label="Popular tags"' in html
+    assert re.search(
+        r'<a href="/\?page=2" hx-get="/\?page=2" hx-target="#feed" hx-push-url="true"', html
+    )
+    assert "page 1 of 3" in html
+    assert '<meta name="htmx-config"' in html
+
+
+@pytest.mark.usefixtures("articles")
+def test_preview_shows_author_date_title_description_tags_and_favorites(client):
+    html = client.get("/?tag=htmx").text
+    preview = html.split('<article class="preview"')[1].split("</article>")[0]
+    assert "writer" in preview
+    assert "Article 25" in preview
+    assert "About article 25" in preview
+    assert '<li class="tag">htmx</li>' in preview
+    assert re.search(r"</span> 1\s*<span class=\"visually-hidden\">favorite</span>", preview)
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT', preview)
+
+
+@pytest.mark.usefixtures("articles")
+def test_htmx_request_for_another_page_gets_only_the_feed_block(client):
+    response = client.get("/?page=2", headers=HTMX_FEED)
+    html = response.text
+    assert response.status_code == 200
+    assert response.vary.as_set() >= {"hx-request"}
+    assert "<html" not in html
+    assert "<main" not in html
+    assert "Popular tags" not in html
+    assert html.count('<article class="preview"') == 10
+    assert 'id="feed-heading"' in html
+    assert "page 2 of 3" in html
+    # The reader is told where they landed, out-of-band in the status region.
+    assert '<div id="status" hx-swap-oob="innerHTML"><p class="status-message">' in html
+    assert "Global feed, page 2 of 3" in html
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HX-Request": "true", "HX-Boosted": "true", "HX-Target": "feed"},
+        {"HX-Request": "true", "HX-History-Restore-Request": "true", "HX-Target": "feed"},
+        {"HX-Request": "true", "HX-Target": "somewhere-else"},
+        {"HX-History-Restore-Request": "true"},
+    ],
+    ids=["boosted", "history-restore", "unknown-target", "restore-without-hx-request"],
+)
+@pytest.mark.usefixtures("articles")
+def test_other_htmx_requests_get_the_full_page(client, headers):
+    response = client.get("/?page=2", headers=headers)
+    assert response.text.startswith("<!doctype html>")
+    assert "Popular tags" in response.text
+    assert response.vary.as_set() >= {"hx-request"}
+
+
+@pytest.mark.usefixtures("articles")
+def test_tag_feed(client):
+    html = client.get("/?tag=flask").text
+    assert html.count('<article class="preview"') == 2
+    assert 'aria-current="page">#flask</a>' in html
+    fragment = client.get("/?tag=htmx&page=3", headers=HTMX_FEED).text
+    assert fragment.count('<article class="preview"') == 5
+    assert 'href="/?page=2&amp;tag=htmx"' in fragment or 'href="/?tag=htmx&amp;page=2"' in fragment
+
+
+def test_empty_database_shows_an_empty_feed(client):
+    html = client.get("/").text
+    assert "No articles are here… yet." in html
+    assert 'class="pagination"' not in html
+
+
+@pytest.mark.parametrize("size", [5, 20])
+@pytest.mark.usefixtures("articles")
+def test_home_costs_a_constant_small_number_of_queries(app, client, queries, size):
+    app.config["FEED_PAGE_SIZE"] = size
+    client.get("/")
+    full = len(queries)
+    queries.clear()
+    client.get("/?page=2", headers=HTMX_FEED)
+    assert full == 4, queries  # count, page with authors and favorites, tags, popular tags
+    assert len(queries) == 3, queries  # the fragment skips the sidebar
+
+
+@pytest.mark.parametrize("url", ["/?page=0", "/?page=-1", "/?page=4", "/?tag=nope&page=2"])
+@pytest.mark.usefixtures("articles")
+def test_out_of_range_pages_are_404_in_the_layout(client, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "<!doctype html>" in response.text
+    assert '<h1 tabindex="-1" data-focus-after-swap>Page not found</h1>' in response.text
+    assert response.vary.as_set() >= {"hx-request"}
+
+
+def test_unknown_url_is_a_friendly_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Page not found" in response.text
+    assert '<main id="main"' in response.text
+
+
+@pytest.mark.usefixtures("articles")
+def test_404_for_htmx_is_a_small_fragment(client):
+    response = client.get("/?page=99", headers=HTMX_FEED)
+    assert response.status_code == 404
+    assert "<html" not in response.text
+    assert 'role="alert"' in response.text
+    assert "<h2" in response.text
+
+
+def test_wrong_method_is_405_with_allow_header(client):
+    response = client.post("/", data={})
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    assert "That action is not available" in response.text
+
+
+def test_unexpected_errors_show_no_stack_trace(db_url):
+    app = make_test_app(db_url, PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/boom")
+    def boom() -> str:
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text
+    assert "secret internals" not in response.text
+    assert "Traceback" not in response.text
+    app.extensions["conduit.db"].dispose()
+
+
+@pytest.mark.usefixtures("articles")
+def test_server_timing_in_development(db_url):
+    app = make_test_app(db_url, SERVER_TIMING=True)
+    header = app.test_client().get("/").headers["Server-Timing"]
+    assert re.fullmatch(r'db;dur=\d+\.\d;desc="4 queries", total;dur=\d+\.\d', header)
+    app.extensions["conduit.db"].dispose()
+
+
+def test_no_server_timing_outside_development(client):
+    assert "Server-Timing" not in client.get("/").headers

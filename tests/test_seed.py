@@ -1,0 +1,55 @@
+from sqlmodel import func, select
+
+from web.models import Article, Comment, Favorite, Follow, User
+from web.seed import seed_demo
+
+
+def _counts(db):
+    return {
+        model.__name__: db.exec(select(func.count()).select_from(model)).one()
+        for model in (User, Article, Comment, Favorite, Follow)
+    }
+
+
+def test_seed_creates_realistic_demo_data(db):
+    result = seed_demo(session=db, users=5, articles=12)
+    counts = _counts(db)
+    assert counts["User"] == result.users == 5
+    assert counts["Article"] == result.articles == 12
+    assert counts["Comment"] == result.comments > 0
+    assert counts["Favorite"] == result.favorites > 0
+    assert counts["Follow"] == result.follows > 0
+    article = db.exec(select(Article)).first()
+    assert "## " in article.body  # markdown with sections
+    assert article.slug
+
+
+def test_reseeding_adds_nothing_twice(db):
+    seed_demo(session=db, users=5, articles=12)
+    before = _counts(db)
+    again = seed_demo(session=db, users=5, articles=12)
+    assert (again.users, again.articles, again.follows) == (0, 0, 0)
+    assert _counts(db) == before
+
+
+def test_reseeding_with_more_articles_tops_up(db):
+    seed_demo(session=db, users=5, articles=4)
+    more = seed_demo(session=db, users=5, articles=6)
+    assert more.articles == 2
+    assert _counts(db)["Article"] == 6
+
+
+def test_seed_command_with_progress_and_if_empty(runner, db):
+    result = runner.invoke(args=["seed", "--users", "3", "--articles", "5"])
+    assert result.exit_code == 0, result.output
+    assert "Added 3 users, 5 articles" in result.output
+    assert "Writing articles" in result.output  # the progress bar
+    result = runner.invoke(args=["seed", "--if-empty"])
+    assert "no demo data added" in result.output
+    assert _counts(db)["Article"] == 5
+
+
+def test_seed_command_rejects_bad_numbers(runner):
+    result = runner.invoke(args=["seed", "--users", "0"])
+    assert result.exit_code != 0
+    assert "Invalid value for '--users'" in result.output

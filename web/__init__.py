@@ -1,0 +1,37 @@
+"""Conduit: a publishing platform served as hypermedia."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+from jinja2 import StrictUndefined
+
+from web import config, db, errors, migrate, rendering, seed, timing
+from web.pages import home
+
+csrf = CSRFProtect()
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from the environment; `test_config` overrides settings in tests."""
+    app = Flask(
+        __name__, static_folder=str(rendering.ROOT / "static"), instance_relative_config=True
+    )
+    app.config.from_mapping(config.load(app.instance_path))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    app.config.setdefault("MAX_CONTENT_LENGTH", 1024 * 1024)
+    if app.config["CONDUIT_ENV"] != "production":
+        # A variable a template forgets (or a fragment cannot see) fails loudly.
+        app.jinja_env.undefined = StrictUndefined
+
+    db.init_app(app)
+    rendering.init_app(app)
+    timing.init_app(app)
+    errors.init_app(app)
+    csrf.init_app(app)
+    app.register_blueprint(home.bp)
+    app.cli.add_command(migrate.db_command)
+    app.cli.add_command(seed.seed_command)
+    return app

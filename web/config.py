@@ -1,0 +1,69 @@
+"""Settings read from the environment (and from `.env` outside production)."""
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+ENVIRONMENTS = ("development", "production", "testing")
+DEV_SECRET = "dev-only-secret-change-me"
+# Secrets that must never reach production: the development one and common placeholders.
+WEAK_SECRETS = frozenset({"", DEV_SECRET, "secret", "changeme", "change-me", "dev", "development"})
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable Conduit."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common `postgres://` spellings and use the psycopg 3 driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def load(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables.
+
+    `.env` in the working directory fills in variables the environment does not set,
+    unless the real environment says CONDUIT_ENV=production.
+    """
+    env = dict(os.environ if environ is None else environ)
+    if env.get("CONDUIT_ENV") != "production" and Path(".env").is_file():
+        env = {**{k: v or "" for k, v in dotenv_values(".env").items()}, **env}
+
+    conduit_env = env.get("CONDUIT_ENV", "production")
+    if conduit_env not in ENVIRONMENTS:
+        raise ConfigError(
+            f"CONDUIT_ENV must be one of {', '.join(ENVIRONMENTS)}; got {conduit_env!r}."
+        )
+    production = conduit_env == "production"
+
+    secret = env.get("SECRET_KEY", "")
+    if production and (secret in WEAK_SECRETS or len(secret) < 32):
+        raise ConfigError(
+            "SECRET_KEY must be set to a long random value in production "
+            "(for example: python -c 'import secrets; print(secrets.token_hex(32))'). "
+            "For local development set CONDUIT_ENV=development instead."
+        )
+
+    default_db = f"sqlite:///{Path(instance_path) / 'conduit.db'}"
+    return {
+        "CONDUIT_ENV": conduit_env,
+        "SECRET_KEY": secret or DEV_SECRET,
+        "DATABASE_URL": normalise_database_url(env.get("DATABASE_URL") or default_db),
+        # Articles per page in feeds.
+        "FEED_PAGE_SIZE": _positive_int(env, "FEED_PAGE_SIZE", 10),
+        # Server-Timing header with SQL counts: a development aid, never in production.
+        "SERVER_TIMING": conduit_env == "development",
+    }
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name) or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name} must be a positive integer; got {raw!r}.")
+    return int(raw)

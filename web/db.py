@@ -1,0 +1,92 @@
+"""Database engine, one session per request, and per-request SQL accounting."""
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g, has_app_context
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, create_engine
+
+EXTENSION = "conduit.db"
+
+
+@dataclass
+class SqlStats:
+    """SQL statements run while serving one request, and the time spent in them."""
+
+    count: int = 0
+    seconds: float = 0.0
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 5, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "before_cursor_execute", _before_cursor_execute)
+    event.listen(engine, "after_cursor_execute", _after_cursor_execute)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _before_cursor_execute(conn: Any, *_args: Any) -> None:
+    conn.info.setdefault("query_started", []).append(time.perf_counter())
+
+
+def _after_cursor_execute(conn: Any, *_args: Any) -> None:
+    started = conn.info["query_started"].pop()
+    if has_app_context() and "sql_stats" in g:
+        g.sql_stats.count += 1
+        g.sql_stats.seconds += time.perf_counter() - started
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION] = make_engine(app.config["DATABASE_URL"])
+    app.before_request(_start_stats)
+    app.teardown_appcontext(_close_session)
+
+
+def engine() -> Engine:
+    return current_app.extensions[EXTENSION]
+
+
+def sql_stats() -> SqlStats:
+    """Statements run so far in this request (empty outside a request)."""
+    return g.get("sql_stats") or SqlStats()
+
+
+def get_session() -> Session:
+    """The request's session, opened on first use and closed when the app context ends."""
+    if "db_session" not in g:
+        g.db_session = Session(engine(), expire_on_commit=False)
+    return g.db_session
+
+
+def _start_stats() -> None:
+    g.sql_stats = SqlStats()
+
+
+def _close_session(exc: BaseException | None) -> None:
+    session: Session | None = g.pop("db_session", None)
+    if session is None:
+        return
+    if exc is not None:
+        session.rollback()
+    session.close()

@@ -1,0 +1,47 @@
+"""Error pages: a friendly page in the layout, or a small fragment for htmx requests."""
+
+from flask import Flask, Response, current_app
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from web.rendering import render, wants_fragment
+
+# What a reader is told, by status; anything else falls back to werkzeug's short text.
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Please check it and try again."),
+    403: ("Not allowed", "You do not have permission to do that."),
+    404: ("Page not found", "There is nothing here. It may have moved or never existed."),
+    405: ("Not allowed", "That action is not available on this page."),
+    413: ("Too large", "What you sent is larger than we accept."),
+    429: ("Too many requests", "Please wait a moment and try again."),
+    500: ("Something went wrong", "An unexpected error happened on our side. Please try again."),
+}
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected_error)
+
+
+def handle_http_error(error: HTTPException) -> Response:
+    code = error.code or 500
+    title, message = MESSAGES.get(code, (error.name, error.description or ""))
+    response = render(
+        "errors/error.html",
+        fragment="error",
+        status=code,
+        code=code,
+        title=title,
+        message=message,
+        partial=wants_fragment(),
+    )
+    if error.response is None:
+        # Keep headers werkzeug sets for some errors (Allow on 405, Retry-After on 429).
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+    return response
+
+
+def handle_unexpected_error(error: Exception) -> Response:
+    current_app.logger.exception("Unhandled error", exc_info=error)
+    return handle_http_error(InternalServerError(original_exception=error))

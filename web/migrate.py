@@ -1,0 +1,63 @@
+"""Schema migrations (Alembic, scripts in web/migrations) and the `flask db` commands."""
+
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask.cli import with_appcontext
+from sqlalchemy import Engine
+
+from web.db import engine
+
+SCRIPTS = Path(__file__).parent / "migrations"
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(SCRIPTS))
+    return cfg
+
+
+def upgrade(revision: str = "head") -> None:
+    """Apply migrations up to `revision` on the app's database (needs an app context)."""
+    command.upgrade(alembic_config(), revision)
+
+
+def is_current(bind: Engine) -> bool:
+    """True when the database is at the newest migration."""
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    with bind.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads()) == heads
+
+
+@click.group("db")
+def db_command() -> None:
+    """Manage the database schema."""
+
+
+@db_command.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def upgrade_command(revision: str) -> None:
+    """Apply migrations (to the newest by default)."""
+    upgrade(revision)
+    click.echo("Database is up to date.")
+
+
+@db_command.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration changes.")
+@with_appcontext
+def revision_command(message: str) -> None:
+    """Write a new migration from the difference between models and database."""
+    command.revision(alembic_config(), message=message, autogenerate=True)
+
+
+@db_command.command("current")
+@with_appcontext
+def current_command() -> None:
+    """Say whether the database is at the newest migration."""
+    state = "up to date" if is_current(engine()) else "behind: run `flask --app web db upgrade`"
+    click.echo(f"Database is {state}.")

@@ -1,0 +1,126 @@
+"""SQLModel tables for the whole domain.
+
+No ORM relationships are declared on purpose: lists are loaded with explicit bulk
+queries in the domain modules, so a lazy load can never turn a page into one query
+per row.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, DateTime, Dialect, Index, Text, TypeDecorator, func
+from sqlmodel import Field, SQLModel
+
+# Stable constraint names, so migrations can refer to them on SQLite and PostgreSQL alike.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, _dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _timestamp() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=40)
+    email: str = Field(max_length=254)
+    password_hash: str = Field(max_length=255)
+    bio: str | None = Field(default=None, sa_type=Text)
+    image: str | None = Field(default=None, max_length=2048)
+    created_at: datetime = _timestamp()
+
+
+# Usernames and emails are unique whatever their case.
+Index("uq_user_username_lower", func.lower(User.username), unique=True)  # type: ignore[arg-type]
+Index("uq_user_email_lower", func.lower(User.email), unique=True)  # type: ignore[arg-type]
+
+
+class Follow(SQLModel, table=True):
+    follower_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    followed_id: int = Field(
+        foreign_key="user.id", primary_key=True, ondelete="CASCADE", index=True
+    )
+    created_at: datetime = _timestamp()
+
+    __table_args__ = (CheckConstraint("follower_id <> followed_id", name="not_self"),)
+
+
+class Article(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=255, unique=True)
+    title: str = Field(max_length=255)
+    description: str = Field(sa_type=Text)
+    body: str = Field(sa_type=Text)
+    author_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+    __table_args__ = (
+        # The global feed (newest first) and an author's articles (profile, your feed).
+        Index("ix_article_created_at_id", "created_at", "id"),
+        Index("ix_article_author_id_created_at", "author_id", "created_at"),
+    )
+
+
+class Tag(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+
+
+class ArticleTag(SQLModel, table=True):
+    __tablename__ = "article_tag"
+
+    article_id: int = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
+    tag_id: int = Field(foreign_key="tag.id", primary_key=True, ondelete="CASCADE")
+
+    # The tag feed and popular tags start from the tag.
+    __table_args__ = (Index("ix_article_tag_tag_id_article_id", "tag_id", "article_id"),)
+
+
+class Favorite(SQLModel, table=True):
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    article_id: int = Field(
+        foreign_key="article.id", primary_key=True, ondelete="CASCADE", index=True
+    )
+    created_at: datetime = _timestamp()
+
+
+class Comment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    body: str = Field(sa_type=Text)
+    article_id: int = Field(foreign_key="article.id", ondelete="CASCADE")
+    author_id: int = Field(foreign_key="user.id", ondelete="CASCADE", index=True)
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+    # An article's comments, oldest first.
+    __table_args__ = (Index("ix_comment_article_id_created_at", "article_id", "created_at"),)

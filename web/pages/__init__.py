@@ -1,0 +1,1 @@
+"""Blueprints that answer HTML."""
