@@ -6,6 +6,7 @@ this run is created and migrated, emptied after every test, and dropped at the e
 """
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ def make_test_app(database_url: str, **overrides: object) -> Flask:
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret",
             "FEED_PAGE_SIZE": 10,
+            "RATELIMIT_ENABLED": False,  # the rate-limit tests turn it on
             **overrides,
         }
     )
@@ -123,3 +125,45 @@ def db(app: Flask) -> Iterator[Session]:
     """A session for arranging and checking data, separate from the requests' sessions."""
     with Session(app.extensions["conduit.db"], expire_on_commit=False) as session:
         yield session
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str = "/") -> str:
+    """A valid CSRF token for the client's session, read from a page's form."""
+    match = CSRF_INPUT.search(client.get(url).text)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+class AuthActions:
+    """Sign up, in and out through the real forms (CSRF included)."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def register(
+        self, username: str = "ana", email: str | None = None, password: str = "correct horse"
+    ):  # type: ignore[no-untyped-def]
+        return self.client.post(
+            "/register",
+            data={
+                "username": username,
+                "email": email or f"{username}@example.com",
+                "password": password,
+                "csrf_token": csrf_token(self.client),
+            },
+        )
+
+    def login(self, email: str = "ana@example.com", password: str = "correct horse", **extra):  # type: ignore[no-untyped-def]
+        data = {"email": email, "password": password, "csrf_token": csrf_token(self.client)}
+        return self.client.post("/login", data={**data, **extra})
+
+    def logout(self):  # type: ignore[no-untyped-def]
+        return self.client.post("/logout", data={"csrf_token": csrf_token(self.client, "/")})
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)

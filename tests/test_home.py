@@ -27,7 +27,7 @@ def test_full_page_has_layout_feed_tags_and_pagination(client):
     assert html.startswith("<!doctype html>")
     assert 'class="skip-link" href="#main"' in html
     assert '<main id="main"' in html
-    assert '<nav class="container nav" aria-label="Main">' in html
+    assert '<nav class="nav" aria-label="Main">' in html
     assert 'role="status"' in html
     assert html.count('<article class="preview"') == 10
     assert "Flask 2" in html  # newest first

@@ -7,8 +7,9 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 from jinja2 import StrictUndefined
 
-from web import config, db, errors, migrate, rendering, seed, timing
-from web.pages import home
+from web import auth, config, db, errors, limits, migrate, rendering, seed, timing
+from web.pages import auth as auth_pages
+from web.pages import home, profiles, settings
 
 csrf = CSRFProtect()
 
@@ -31,7 +32,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     timing.init_app(app)
     errors.init_app(app)
     csrf.init_app(app)
-    app.register_blueprint(home.bp)
+    auth.init_app(app)
+    limits.init_app(app)
+    app.jinja_env.globals["current_theme"] = settings.current_theme
+    for blueprint in (home.bp, auth_pages.bp, settings.bp, profiles.bp):
+        app.register_blueprint(blueprint)
     app.cli.add_command(migrate.db_command)
     app.cli.add_command(seed.seed_command)
     return app

@@ -101,16 +101,28 @@ def _get_or_create_tags(session: Session, names: list[str]) -> list[Tag]:
 
 
 def list_articles(
-    *, session: Session, page: int, size: int, tag: str | None = None
+    *,
+    session: Session,
+    page: int,
+    size: int,
+    tag: str | None = None,
+    author_id: int | None = None,
+    favorited_by: int | None = None,
 ) -> Page[ArticlePreview]:
     """A page of previews, newest first, in three queries whatever the page size.
 
+    Filters combine: `tag` (a tag name), `author_id`, `favorited_by` (a user id).
     Raises PageOutOfRange for a page past the end (page 1 of an empty list is fine).
     """
     filters: list[ColumnElement[bool]] = []
     if tag is not None:
         tagged = select(ArticleTag.article_id).join(Tag).where(Tag.name == tag)
         filters.append(col(Article.id).in_(tagged))
+    if author_id is not None:
+        filters.append(Article.author_id == author_id)
+    if favorited_by is not None:
+        liked = select(Favorite.article_id).where(Favorite.user_id == favorited_by)
+        filters.append(col(Article.id).in_(liked))
 
     offset = offset_for(page, size)
     total = session.exec(select(func.count()).select_from(Article).where(*filters)).one()

@@ -57,6 +57,22 @@ def load(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[s
         "DATABASE_URL": normalise_database_url(env.get("DATABASE_URL") or default_db),
         # Articles per page in feeds.
         "FEED_PAGE_SIZE": _positive_int(env, "FEED_PAGE_SIZE", 10),
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        # Sign-in and sign-up attempts (limits syntax: "10 per minute;50 per hour").
+        "SIGNIN_LIMIT_PER_IP": env.get("SIGNIN_LIMIT_PER_IP", "20 per minute;100 per hour"),
+        "SIGNIN_LIMIT_PER_ACCOUNT": env.get("SIGNIN_LIMIT_PER_ACCOUNT", "5 per minute;30 per hour"),
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # If Redis is unreachable, count in memory rather than fail the request.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
         # Server-Timing header with SQL counts: a development aid, never in production.
         "SERVER_TIMING": conduit_env == "development",
     }

@@ -1,7 +1,8 @@
 """Error pages: a friendly page in the layout, or a small fragment for htmx requests."""
 
 from flask import Flask, Response, current_app
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 from web.rendering import render, wants_fragment
 
@@ -12,12 +13,14 @@ MESSAGES = {
     404: ("Page not found", "There is nothing here. It may have moved or never existed."),
     405: ("Not allowed", "That action is not available on this page."),
     413: ("Too large", "What you sent is larger than we accept."),
+    422: ("That cannot be done", "The request was understood but cannot be carried out."),
     429: ("Too many requests", "Please wait a moment and try again."),
     500: ("Something went wrong", "An unexpected error happened on our side. Please try again."),
 }
 
 
 def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected_error)
 
@@ -25,6 +28,8 @@ def init_app(app: Flask) -> None:
 def handle_http_error(error: HTTPException) -> Response:
     code = error.code or 500
     title, message = MESSAGES.get(code, (error.name, error.description or ""))
+    if error.description and error.description != type(error).description:
+        message = error.description  # a specific reason given with abort(code, reason)
     response = render(
         "errors/error.html",
         fragment="error",
@@ -40,6 +45,16 @@ def handle_http_error(error: HTTPException) -> Response:
             if name.lower() != "content-type":
                 response.headers[name] = value
     return response
+
+
+def handle_csrf_error(_error: CSRFError) -> Response:
+    # Usually a form left open too long or a session that ended: say so plainly.
+    return handle_http_error(
+        BadRequest(
+            "This form has expired or did not come from this site. "
+            "Please reload the page and try again."
+        )
+    )
 
 
 def handle_unexpected_error(error: Exception) -> Response:

@@ -56,6 +56,8 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     bio: str | None = Field(default=None, sa_type=Text)
     image: str | None = Field(default=None, max_length=2048)
+    # "light" or "dark"; None follows the system setting.
+    theme: str | None = Field(default=None, max_length=8)
     created_at: datetime = _timestamp()
 
 

@@ -106,3 +106,11 @@ def render(
     response = make_response(body, status)
     response.vary.add("HX-Request")
     return response
+
+
+def render_component(name: str, *args: Any, status: int = 200, **kwargs: Any) -> Response:
+    """Answer with one component (the macro in components/<name>.html), e.g. an inline check."""
+    macro = get_template_attribute(f"components/{name}.html", name)
+    response = make_response(str(macro(*args, **kwargs)), status)
+    response.vary.add("HX-Request")
+    return response

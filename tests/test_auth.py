@@ -1,0 +1,227 @@
+import re
+
+import pytest
+
+from tests.conftest import AuthActions, make_test_app
+from web.auth import safe_next
+
+
+def signed_in(client) -> bool:
+    return "Sign out</button>" in client.get("/").text
+
+
+@pytest.mark.parametrize("url", ["/register", "/login"])
+def test_forms_have_labels_described_errors_and_csrf(client, url):
+    html = client.get(url).text
+    assert '<label class="label" for="email">Email</label>' in html
+    assert re.search(r'<input[^>]*aria-describedby="email-error"[^>]*id="email"', html)
+    assert '<div class="field-error" id="email-error" aria-live="polite"></div>' in html
+    assert 'name="csrf_token" type="hidden"' in html
+    assert "novalidate" in html
+
+
+def test_register_signs_in_and_welcomes(client, auth):
+    response = auth.register("ana")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+    html = client.get("/").text
+    assert "Welcome to Conduit, ana!" in html
+    assert "Sign out</button>" in html
+    assert 'href="/profile/ana"' in html
+    assert ">Sign in</a>" not in html  # the header offers only what a member can do
+
+
+@pytest.mark.parametrize(
+    ("data", "messages"),
+    [
+        ({}, ["Enter a username.", "Enter your email address.", "Choose a password."]),
+        ({"username": "a b", "email": "x@example.com", "password": "long enough"},
+         ["Use 1 to 40 letters"]),
+        ({"username": "ana2", "email": "not-an-email", "password": "long enough"},
+         ["Enter an email address like name@example.com."]),
+        ({"username": "ana2", "email": "x@example.com", "password": "short"},
+         ["Use 8 to 128 characters."]),
+        ({"username": "ANA", "email": "x@example.com", "password": "long enough"},
+         ["The username ANA is already taken."]),
+        ({"username": "ana2", "email": "Ana@Example.com", "password": "long enough"},
+         ["That email address already has an account."]),
+    ],
+)  # fmt: skip
+def test_register_validation_is_422_with_messages_and_kept_values(client, auth, data, messages):
+    auth.register("ana")
+    auth.logout()
+    response = client.post("/register", data={**data, "csrf_token": auth_token(client)})
+    assert response.status_code == 422
+    for message in messages:
+        assert message in response.text
+    assert 'class="error-summary" role="alert"' in response.text
+    assert 'aria-invalid="true"' in response.text
+    if data.get("username"):
+        assert f'value="{data["username"]}"' in response.text
+    assert "long enough" not in response.text  # a password is never sent back
+
+
+def auth_token(client) -> str:
+    from tests.conftest import csrf_token
+
+    return csrf_token(client)
+
+
+def test_missing_or_wrong_csrf_token_is_a_clear_400(client):
+    response = client.post("/register", data={"username": "ana"})
+    assert response.status_code == 400
+    assert "expired" in response.text
+    assert "<!doctype html>" in response.text
+    response = client.post(
+        "/login",
+        data={"email": "a@example.com", "csrf_token": "forged"},
+        headers={"HX-Request": "true", "HX-Target": "main"},
+    )
+    assert response.status_code == 400
+    assert "<html" not in response.text
+    assert 'role="alert"' in response.text
+
+
+def test_inline_checks(client, auth):
+    auth.register("ana")
+    taken = client.get("/register/check/username?username=Ana", headers={"HX-Request": "true"})
+    assert taken.status_code == 200
+    assert taken.text == "<p>The username Ana is already taken.</p>"
+    assert client.get("/register/check/username?username=free_name").text == ""
+    bad = client.get("/register/check/email?email=nope").text
+    assert bad == "<p>Enter an email address like name@example.com.</p>"
+    assert (
+        "already has an account" in client.get("/register/check/email?email=ANA@example.com").text
+    )
+    assert client.get("/register/check/password?password=x").status_code == 404
+
+
+def test_login_and_logout(client, auth):
+    auth.register("ana")
+    auth.logout()
+    assert not signed_in(client)
+    response = auth.login()
+    assert response.status_code == 303
+    assert "Welcome back, ana!" in client.get("/").text
+    assert signed_in(client)
+    response = auth.logout()
+    assert response.status_code == 303
+    assert "You have signed out." in client.get("/").text
+    assert not signed_in(client)
+
+
+def test_logout_is_never_a_get(client, auth):
+    auth.register("ana")
+    assert client.get("/logout").status_code == 405
+    assert signed_in(client)
+
+
+@pytest.mark.parametrize(
+    ("email", "password"), [("ana@example.com", "wrong password"), ("ghost@example.com", "x")]
+)
+def test_wrong_credentials_give_the_same_answer(client, auth, email, password):
+    auth.register("ana")
+    auth.logout()
+    response = auth.login(email, password)
+    assert response.status_code == 422
+    assert "That email and password do not match an account." in response.text
+    assert f'value="{email}"' in response.text
+    assert not signed_in(client)
+
+
+def test_remember_me_sets_a_long_lived_cookie(auth):
+    auth.register("ana")
+    auth.logout()
+    response = auth.login(remember="y")
+    cookie = next(
+        h for h in response.headers.getlist("Set-Cookie") if h.startswith("remember_token=")
+    )
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/settings", "/settings"),
+        ("/profile/ana?tab=favorited", "/profile/ana?tab=favorited"),
+        ("//evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("", "/"),
+        (None, "/"),
+        ("/ok\r\nSet-Cookie: x", "/"),
+    ],
+)
+def test_safe_next(target, expected):
+    assert safe_next(target) == expected
+
+
+@pytest.mark.parametrize(
+    ("target", "location"), [("/settings", "/settings"), ("https://evil.example/", "/")]
+)
+def test_login_follows_only_local_next(client, auth, target, location):
+    auth.register("ana")
+    auth.logout()
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={
+            "email": "ana@example.com",
+            "password": "correct horse",
+            "csrf_token": auth_token(client),
+        },
+    )
+    assert response.headers["Location"] == location
+
+
+@pytest.mark.parametrize("url", ["/settings"])
+def test_pages_that_need_an_account_send_visitors_to_sign_in(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/login?next=%2F{url.strip('/')}"
+    page = client.get(response.headers["Location"]).text
+    assert f'action="/login?next={url}"' in page
+    assert "Please sign in to continue." in page
+
+
+def test_signed_in_members_skip_the_forms(client, auth):
+    auth.register("ana")
+    assert client.get("/login").status_code == 303
+    assert client.get("/register").status_code == 303
+
+
+def _limited_app(db_url, **limits):
+    return make_test_app(db_url, RATELIMIT_ENABLED=True, **limits)
+
+
+def test_sign_in_attempts_are_limited_per_account(db_url):
+    app = _limited_app(db_url, SIGNIN_LIMIT_PER_ACCOUNT="3 per minute")
+    client = app.test_client()
+    auth = AuthActions(client)
+    for _ in range(3):
+        assert auth.login("ana@example.com", "wrong").status_code == 422
+    response = auth.login("ana@example.com", "wrong")
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert "Too many requests" in response.text
+    assert "<!doctype html>" in response.text
+    # Another account from the same address is not held back by this one's limit.
+    assert auth.login("bob@example.com", "wrong").status_code == 422
+    app.extensions["conduit.db"].dispose()
+
+
+def test_sign_in_and_up_attempts_are_limited_per_ip(db_url):
+    app = _limited_app(db_url, SIGNIN_LIMIT_PER_IP="4 per minute")
+    client = app.test_client()
+    auth = AuthActions(client)
+    for n in range(2):
+        auth.login(f"user{n}@example.com", "wrong")
+    auth.register("ana", password="short")
+    assert auth.login("x@example.com", "wrong").status_code == 422
+    assert auth.login("y@example.com", "wrong").status_code == 429
+    assert auth.register("bob").status_code == 429
+    other_ip = client.get("/login", environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other_ip.status_code == 200  # GETs are never limited
+    app.extensions["conduit.db"].dispose()

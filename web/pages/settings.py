@@ -1,0 +1,62 @@
+"""A member's settings, and the theme preference every reader can set."""
+
+from flask import Blueprint, Response, flash, redirect, request, session, url_for
+from flask_login import login_required, login_user
+
+from web.auth import Member, current_member, next_from_request, signed_in_member
+from web.db import get_session
+from web.forms import SettingsForm
+from web.rendering import render
+from web.users import THEMES, AccountConflict, check_password, set_theme, update_account
+
+bp = Blueprint("settings", __name__)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def edit() -> Response:
+    user = signed_in_member()
+    form = SettingsForm(obj=user, user_id=user.id)
+    if form.validate_on_submit():
+        if form.new_password.data and not check_password(user, form.current_password.data):
+            form.current_password.errors.append("That is not your current password.")
+        else:
+            try:
+                update_account(
+                    session=get_session(),
+                    user=user,
+                    username=form.username.data,
+                    email=form.email.data,
+                    password=form.new_password.data or None,
+                    bio=form.bio.data,
+                    image=form.image.data,
+                )
+            except AccountConflict as conflict:
+                form[conflict.field].errors.append(f"That {conflict.field} is already taken.")
+            else:
+                if form.new_password.data:
+                    # The session id carries a stamp of the password: renew this one.
+                    login_user(Member(user))
+                flash("Settings saved.")
+                return redirect(url_for("settings.edit"), 303)
+    return render("settings/edit.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.post("/theme")
+def theme() -> Response:
+    """Light, dark or system: on the member's account, or in a visitor's session."""
+    choice = request.form.get("theme")
+    chosen = choice if choice in THEMES else None
+    user = current_member()
+    if user is not None:
+        set_theme(session=get_session(), user=user, theme=chosen)
+    else:
+        session["theme"] = chosen
+    return redirect(next_from_request(url_for("home.index")), 303)
+
+
+def current_theme() -> str:
+    """The theme to render: the member's choice, the visitor's, or the system's."""
+    user = current_member()
+    chosen = user.theme if user is not None else session.get("theme")
+    return chosen if chosen in THEMES else "system"
