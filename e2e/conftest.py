@@ -42,7 +42,12 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     database = Path(tmp_path_factory.mktemp("e2e")) / "conduit.db"
     app = create_app(
-        {"TESTING": True, "DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "e2e-secret"}
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{database}",
+            "SECRET_KEY": "e2e-secret",
+            "RATELIMIT_ENABLED": False,
+        }
     )
     with app.app_context():
         upgrade()

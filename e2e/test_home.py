@@ -6,6 +6,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from e2e.actors import assert_no_axe_violations, tab_to
+
 FEED_HEADING = "#feed-heading"
 
 
@@ -75,30 +77,21 @@ def test_out_of_range_page_without_javascript(page: Page):
     expect(page.locator(FEED_HEADING)).to_contain_text("page 1 of 4")
 
 
-def tab_to(page: Page, name: str, limit: int = 80) -> None:
-    """Press Tab until the focused element's accessible name is `name`."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        label = page.evaluate(
-            "() => document.activeElement.getAttribute('aria-label')"
-            " || document.activeElement.textContent.trim()"
-        )
-        if label == name:
-            return
-    raise AssertionError(f"Tab never reached {name!r}")
+def tab_to_name(page: Page, name: str) -> None:
+    tab_to(page, page.get_by_role("link", name=name, exact=True))
 
 
 def test_keyboard_only_pagination_lands_focus_on_the_feed(htmx_page: Page):
     page = htmx_page
     page.keyboard.press("Tab")
     expect(page.locator(".skip-link")).to_be_focused()
-    tab_to(page, "Next page")
+    tab_to_name(page, "Next page")
     page.keyboard.press("Enter")
     expect(page.locator(FEED_HEADING)).to_contain_text("page 2 of 4")
     expect(page.locator(FEED_HEADING)).to_be_focused()
     assert page.evaluate("() => document.activeElement !== document.body")
     # Keep going from where focus landed: the next Tab stops are in the new feed.
-    tab_to(page, "Page 3")
+    tab_to_name(page, "Page 3")
     page.keyboard.press("Enter")
     expect(page.locator(FEED_HEADING)).to_contain_text("page 3 of 4")
     expect(page.locator(FEED_HEADING)).to_be_focused()
@@ -109,14 +102,6 @@ def test_skip_link_moves_focus_to_main(htmx_page: Page):
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     expect(page.locator("#main")).to_be_focused()
-
-
-def assert_no_axe_violations(page: Page) -> None:
-    results = Axe().run(page)
-    violations = [
-        (v["id"], [n["target"] for n in v["nodes"]]) for v in results.response["violations"]
-    ]
-    assert results.violations_count == 0, violations
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -1,4 +1,6 @@
+import os
 import re
+import uuid
 
 import pytest
 
@@ -225,3 +227,30 @@ def test_sign_in_and_up_attempts_are_limited_per_ip(db_url):
     other_ip = client.get("/login", environ_base={"REMOTE_ADDR": "10.0.0.9"})
     assert other_ip.status_code == 200  # GETs are never limited
     app.extensions["conduit.db"].dispose()
+
+
+REDIS_URL = os.environ.get("REDIS_URL")
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="REDIS_URL is not set (CI sets it)")
+def test_limits_are_shared_through_redis_when_configured(db_url):
+    import redis
+
+    prefix = f"conduit-test-{uuid.uuid4().hex[:8]}"
+    overrides = {
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "RATELIMIT_KEY_PREFIX": prefix,
+        "SIGNIN_LIMIT_PER_ACCOUNT": "2 per minute",
+    }
+    # Two app instances, as two servers behind a proxy: the count is shared.
+    first = _limited_app(db_url, **overrides)
+    second = _limited_app(db_url, **overrides)
+    assert AuthActions(first.test_client()).login("ana@example.com", "x").status_code == 422
+    assert AuthActions(second.test_client()).login("ana@example.com", "x").status_code == 422
+    assert AuthActions(first.test_client()).login("ana@example.com", "x").status_code == 429
+    store = redis.Redis.from_url(REDIS_URL)
+    keys = store.keys(f"*{prefix}*")
+    assert keys
+    store.delete(*keys)
+    for app in (first, second):
+        app.extensions["conduit.db"].dispose()

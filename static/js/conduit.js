@@ -19,3 +19,14 @@ document.addEventListener("htmx:afterSettle", (event) => {
   const landing = target?.querySelector("[data-focus-after-swap]") ?? document.getElementById("main");
   landing?.focus();
 });
+
+// A boosted navigation replaces <body>, status region included, and screen readers
+// do not announce a live region that arrives already filled: refill it after a beat.
+document.addEventListener("htmx:afterSettle", (event) => {
+  if (event.detail.target !== document.body) return;
+  const status = document.getElementById("status");
+  if (!status || !status.textContent.trim()) return;
+  const messages = Array.from(status.childNodes);
+  status.replaceChildren();
+  setTimeout(() => status.replaceChildren(...messages), 100);
+});
