@@ -103,9 +103,10 @@ def test_swap_link_and_feed_tabs(macro):
         '<a href="/?page=3" hx-get="/?page=3" hx-target="#feed" hx-push-url="true"'
         ' aria-current="page" aria-label="Page 3">3</a>'
     )
-    tabs = macro("feed_tabs")("htmx")
+    tabs = macro("feed_tabs")([("/", "Global feed", False), ("/?tag=htmx", "#htmx", True)])
     assert 'aria-label="Feeds"' in tabs
     assert 'href="/"' in tabs
+    assert '<a href="/" hx-get="/" hx-target="#feed" hx-push-url="true">Global feed</a>' in tabs
     assert 'aria-current="page">#htmx</a>' in tabs
 
 
@@ -113,3 +114,27 @@ def test_avatar_uses_given_image(macro):
     html = macro("avatar")("https://example.com/me.png", size=96)
     assert 'src="https://example.com/me.png"' in html
     assert 'width="96" height="96"' in html
+
+
+def test_article_list_heading_items_empty_and_pages(macro):
+    article_list = macro("article_list")
+    empty = article_list(
+        Page(items=[], number=1, size=10, total=0), "Global feed", "Nothing.", "home.index"
+    )
+    assert 'id="feed-heading"' in empty
+    assert 'Global feed<span class="feed-page"> · page 1 of 1</span>' in empty
+    assert '<p class="empty">Nothing.</p>' in empty
+    assert "pagination" not in empty
+    preview = ArticlePreview(
+        slug="s",
+        title="T",
+        description="D",
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        author=AuthorCard(username="ana", image=None),
+        tags=[],
+        favorites_count=0,
+    )
+    full = article_list(Page(items=[preview], number=2, size=1, total=3), "Mine", "x", "home.index")
+    assert full.count('<article class="preview"') == 1
+    assert 'aria-label="Article pages"' in full
+    assert "page 2 of 3" in full

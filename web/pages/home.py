@@ -1,6 +1,6 @@
 """The home page: the global feed or a tag's feed, and popular tags."""
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from web.articles import list_articles, popular_tags
 from web.db import get_session
@@ -31,6 +31,15 @@ def index() -> Response:
         tags = []
     else:
         tags = popular_tags(session=session)
+    tabs = [(url_for("home.index"), "Global feed", tag is None)]
+    if tag:
+        tabs.append((url_for("home.index", tag=tag), feed_title, True))
     return render(
-        "home/index.html", parts=("feed",), page=page, tag=tag, feed_title=feed_title, tags=tags
+        "home/index.html",
+        parts=("feed",),
+        page=page,
+        tag=tag,
+        feed_title=feed_title,
+        tabs=tabs,
+        tags=tags,
     )

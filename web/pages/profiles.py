@@ -15,6 +15,7 @@ from web.users import Profile, follow, get_profile, unfollow
 bp = Blueprint("profiles", __name__)
 
 TABS = {"articles": "Articles", "favorited": "Favorited articles"}
+EMPTY = {"articles": "No articles are here… yet.", "favorited": "No favorite articles… yet."}
 
 
 def _profile_or_404(username: str) -> Profile:
@@ -45,14 +46,25 @@ def show(username: str) -> Response:
         abort(404)
     if wants_fragment():
         announce(f"{TABS[tab]} of {profile.username}, page {page.number} of {page.pages}")
+
+    def tab_url(key: str) -> str:
+        return url_for("profiles.show", username=profile.username, tab=_tab_param(key))
+
     return render(
         "profiles/show.html",
         parts=("feed",),
         profile=profile,
         page=page,
-        tab=tab,
-        tabs=TABS,
+        title=TABS[tab],
+        empty=EMPTY[tab],
+        tab_param=_tab_param(tab),
+        tabs=[(tab_url(key), text, key == tab) for key, text in TABS.items()],
     )
+
+
+def _tab_param(tab: str) -> str | None:
+    # The default tab keeps the profile's plain address.
+    return None if tab == "articles" else tab
 
 
 @bp.post("/profile/<username>/follow")
