@@ -36,6 +36,8 @@ def test_every_component_file_defines_one_macro_named_like_it():
 
 def test_article_preview(macro):
     preview = ArticlePreview(
+        id=1,
+        favorited=False,
         slug="hello",
         title="Hello <world>",
         description="A first post",
@@ -46,10 +48,14 @@ def test_article_preview(macro):
     )
     html = macro("article_preview")(preview)
     assert '<article class="preview" aria-labelledby="preview-hello">' in html
-    assert '<h3 id="preview-hello" class="preview-title">Hello &lt;world&gt;</h3>' in html
+    assert (
+        '<h3 id="preview-hello" class="preview-title"><a href="/article/hello">'
+        "Hello &lt;world&gt;</a></h3>"
+    ) in html
     assert '<time datetime="2026-11-02T08:30:00+00:00">November 2, 2026</time>' in html
     assert 'src="/static/img/avatar.svg" alt=""' in html
-    assert '<span class="visually-hidden">favorites</span>' in html
+    # A visitor sees the count and a way to sign in to favorite.
+    assert 'aria-label="Sign in to favorite “Hello &lt;world&gt;” (2 favorites)"' in html
     assert '<ul class="tag-list" aria-label="Tags of Hello &lt;world&gt;">' in html
 
 
@@ -126,6 +132,8 @@ def test_article_list_heading_items_empty_and_pages(macro):
     assert '<p class="empty">Nothing.</p>' in empty
     assert "pagination" not in empty
     preview = ArticlePreview(
+        id=2,
+        favorited=False,
         slug="s",
         title="T",
         description="D",

@@ -8,8 +8,8 @@ from flask_wtf import CSRFProtect
 from jinja2 import StrictUndefined
 
 from web import auth, config, db, errors, limits, migrate, rendering, seed, timing
+from web.pages import articles, home, profiles, search, settings
 from web.pages import auth as auth_pages
-from web.pages import home, profiles, settings
 
 csrf = CSRFProtect()
 
@@ -35,7 +35,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     limits.init_app(app)
     app.jinja_env.globals["current_theme"] = settings.current_theme
-    for blueprint in (home.bp, auth_pages.bp, settings.bp, profiles.bp):
+    blueprints = (home.bp, auth_pages.bp, settings.bp, profiles.bp, articles.bp, search.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.cli.add_command(migrate.db_command)
     app.cli.add_command(seed.seed_command)

@@ -19,6 +19,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from web.articles import TAGS_MAX, TITLE_MAX, parse_tags
+from web.comments import BODY_MAX
 from web.db import get_session
 from web.users import (
     PASSWORD_MAX,
@@ -107,3 +109,50 @@ class SettingsForm(FlaskForm):
     def validate_current_password(self, field: PasswordField) -> None:
         if self.new_password.data and not field.data:
             raise ValidationError("Enter your current password to set a new one.")
+
+
+class ArticleForm(FlaskForm):
+    title = StringField(
+        "Title",
+        [
+            DataRequired("Give your article a title."),
+            Length(max=TITLE_MAX, message=f"A title has at most {TITLE_MAX} characters."),
+        ],
+        filters=[_strip],
+    )
+    description = StringField(
+        "What's this article about?",
+        [
+            DataRequired("Say in a sentence what the article is about."),
+            Length(max=500, message="A description has at most 500 characters."),
+        ],
+        filters=[_strip],
+    )
+    body = TextAreaField(
+        "Article (Markdown)",
+        [
+            DataRequired("Write the article's text."),
+            Length(max=100_000, message="An article has at most 100,000 characters."),
+        ],
+    )
+    tags = StringField(
+        "Tags",
+        [Length(max=500, message="Tags take at most 500 characters.")],
+        filters=[_strip],
+    )
+
+    def validate_tags(self, field: StringField) -> None:
+        tags = parse_tags(field.data or "")
+        if len(tags) > TAGS_MAX:
+            raise ValidationError(f"Use at most {TAGS_MAX} tags.")
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        "Write a comment",
+        [
+            DataRequired("Write something before posting."),
+            Length(max=BODY_MAX, message=f"A comment has at most {BODY_MAX} characters."),
+        ],
+        filters=[_strip],
+    )

@@ -1,6 +1,7 @@
 """Schema migrations (Alembic, scripts in web/migrations) and the `flask db` commands."""
 
 from pathlib import Path
+from typing import Any
 
 import click
 from alembic import command
@@ -13,6 +14,12 @@ from sqlalchemy import Engine
 from web.db import engine
 
 SCRIPTS = Path(__file__).parent / "migrations"
+
+
+def include_object(_obj: Any, name: str | None, type_: str, *_args: Any) -> bool:
+    """Leave the search index (and SQLite's FTS5 shadow tables) out of autogenerate:
+    migrations manage it by hand, per database."""
+    return not (type_ == "table" and name is not None and name.startswith("article_fts"))
 
 
 def alembic_config() -> Config:

@@ -93,6 +93,15 @@ class Article(SQLModel, table=True):
     )
 
 
+class ArticleSlug(SQLModel, table=True):
+    """A slug an article had before its title changed: its old URL redirects."""
+
+    __tablename__ = "article_slug"
+
+    slug: str = Field(max_length=255, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", ondelete="CASCADE", index=True)
+
+
 class Tag(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=64, unique=True)

@@ -10,12 +10,22 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, get_flashed_messages, get_template_attribute, make_response
+from flask import (
+    Flask,
+    Response,
+    g,
+    get_flashed_messages,
+    get_template_attribute,
+    make_response,
+    request,
+)
 from flask import render_template as render_page
 from flask_htmx import HTMX
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +59,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals["htmx_config"] = HTMX_CONFIG
     app.jinja_env.globals["status_messages"] = status_messages
+    app.jinja_env.globals["here"] = here
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["isodate"] = format_isodate
 
@@ -79,6 +90,30 @@ def status_messages() -> list[str]:
     return [*get_flashed_messages(), *g.get("announcements", [])]
 
 
+def here() -> str:
+    """The local URL of the page the reader is on (for "come back here" after a POST).
+
+    A GET is that page; an htmx POST names it in HX-Current-URL.
+    """
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    current = urlsplit(htmx.current_url or "")
+    if current.netloc and current.netloc != request.host:
+        return "/"
+    return (current.path or "/") + (f"?{current.query}" if current.query else "")
+
+
+def component(name: str, *args: Any, **kwargs: Any) -> Markup:
+    """Render one component: the macro named like the file components/<name>.html."""
+    return Markup(get_template_attribute(f"components/{name}.html", name)(*args, **kwargs))
+
+
+def _with_status(body: str) -> str:
+    """Append pending status messages, out-of-band, to a partial response."""
+    messages = status_messages()
+    return body + (str(component("status_region", messages, oob=True)) if messages else "")
+
+
 def render(
     template: str,
     *,
@@ -99,18 +134,21 @@ def render(
     if block is None:
         body = render_page(template, **context)
     else:
-        status_region = get_template_attribute("components/status_region.html", "status_region")
-        body = render_block(template, block, **context) + str(
-            status_region(status_messages(), oob=True)
-        )
-    response = make_response(body, status)
-    response.vary.add("HX-Request")
-    return response
+        body = _with_status(render_block(template, block, **context))
+    return _response(body, status)
+
+
+def fragment_response(html: str, *, status: int = 200) -> Response:
+    """Answer an htmx request with ready-made component HTML (plus status messages)."""
+    return _response(_with_status(html), status)
 
 
 def render_component(name: str, *args: Any, status: int = 200, **kwargs: Any) -> Response:
-    """Answer with one component (the macro in components/<name>.html), e.g. an inline check."""
-    macro = get_template_attribute(f"components/{name}.html", name)
-    response = make_response(str(macro(*args, **kwargs)), status)
+    """Answer with one component, e.g. an inline check or a swapped button."""
+    return fragment_response(component(name, *args, **kwargs), status=status)
+
+
+def _response(body: str, status: int) -> Response:
+    response = make_response(body, status)
     response.vary.add("HX-Request")
     return response

@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import web.models  # noqa: F401 - registers the tables on SQLModel.metadata
 from web.db import engine
+from web.migrate import include_object
 from web.models import UTCDateTime
 
 
@@ -24,6 +25,7 @@ def run_migrations() -> None:
             target_metadata=SQLModel.metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             render_item=render_item,
+            include_object=include_object,
             compare_type=True,
         )
         with context.begin_transaction():

@@ -1,45 +1,62 @@
-"""The home page: the global feed or a tag's feed, and popular tags."""
+"""The home page: your feed, the global feed or a tag's feed, and popular tags."""
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from web.articles import list_articles, popular_tags
+from web.auth import current_member
 from web.db import get_session
 from web.pagination import PageOutOfRange
 from web.rendering import announce, render, wants_fragment
 
 bp = Blueprint("home", __name__)
 
+YOURS = "following"
+
 
 @bp.get("/")
 def index() -> Response:
-    page_number = request.args.get("page", 1, type=int)
+    viewer = current_member()
     tag = request.args.get("tag") or None
+    feed = request.args.get("feed")
+    if feed not in (None, YOURS) or (feed == YOURS and (viewer is None or tag)):
+        abort(404)  # "your feed" is for members, and is not filtered by tag
+    yours = feed == YOURS and viewer is not None
     session = get_session()
     try:
         page = list_articles(
             session=session,
-            page=page_number,
+            page=request.args.get("page", 1, type=int),
             size=current_app.config["FEED_PAGE_SIZE"],
+            viewer_id=viewer.id if viewer else None,
             tag=tag,
+            followed_by=viewer.id if yours and viewer else None,
         )
     except PageOutOfRange:
         abort(404)
-    feed_title = f"#{tag}" if tag else "Global feed"
+    feed_title = "Your feed" if yours else f"#{tag}" if tag else "Global feed"
     if wants_fragment():
         # Only the feed is sent: say where the reader landed, skip the sidebar's query.
         announce(f"{feed_title}, page {page.number} of {page.pages}")
         tags = []
     else:
         tags = popular_tags(session=session)
-    tabs = [(url_for("home.index"), "Global feed", tag is None)]
+    # The tabs this reader can use: "Your feed" only for members.
+    tabs = []
+    if viewer is not None:
+        tabs.append((url_for("home.index", feed=YOURS), "Your feed", yours))
+    tabs.append((url_for("home.index"), "Global feed", not yours and tag is None))
     if tag:
         tabs.append((url_for("home.index", tag=tag), feed_title, True))
+    empty = (
+        "Follow writers to see their new articles here." if yours else "No articles are here… yet."
+    )
     return render(
         "home/index.html",
         parts=("feed",),
         page=page,
-        tag=tag,
+        params={"tag": tag, "feed": YOURS if yours else None},
         feed_title=feed_title,
+        empty=empty,
         tabs=tabs,
         tags=tags,
     )

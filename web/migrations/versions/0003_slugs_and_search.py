@@ -1,0 +1,71 @@
+"""Old slugs that redirect, and the full-text search index.
+
+SQLite: an FTS5 table `article_fts` (rowid = article id).
+PostgreSQL: a table `article_fts` with a weighted tsvector and a GIN index.
+Both are filled from the existing articles and kept in sync by web/search.py.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-21
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+TAGS_OF = (
+    "(SELECT coalesce(string_agg(t.name, ' '), '') FROM article_tag AS at "
+    "JOIN tag AS t ON t.id = at.tag_id WHERE at.article_id = a.id)"
+)
+SQLITE_TAGS_OF = TAGS_OF.replace("string_agg(t.name, ' ')", "group_concat(t.name, ' ')")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "article_slug",
+        sa.Column("slug", sa.String(length=255), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["article.id"],
+            name=op.f("fk_article_slug_article_id_article"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("slug", name=op.f("pk_article_slug")),
+    )
+    op.create_index(op.f("ix_article_slug_article_id"), "article_slug", ["article_id"])
+
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            "CREATE VIRTUAL TABLE article_fts USING fts5("
+            "title, description, body, tags, tokenize = 'porter unicode61 remove_diacritics 2')"
+        )
+        op.execute(
+            "INSERT INTO article_fts (rowid, title, description, body, tags) "
+            f"SELECT a.id, a.title, a.description, a.body, {SQLITE_TAGS_OF} FROM article AS a"
+        )
+    else:
+        op.execute(
+            "CREATE TABLE article_fts ("
+            "article_id integer PRIMARY KEY REFERENCES article (id) ON DELETE CASCADE, "
+            "document tsvector NOT NULL)"
+        )
+        op.execute("CREATE INDEX ix_article_fts_document ON article_fts USING gin (document)")
+        op.execute(
+            "INSERT INTO article_fts (article_id, document) SELECT a.id, "
+            "setweight(to_tsvector('english', a.title), 'A') || "
+            f"setweight(to_tsvector('english', {TAGS_OF}), 'B') || "
+            "setweight(to_tsvector('english', a.description), 'B') || "
+            "setweight(to_tsvector('english', a.body), 'C') FROM article AS a"
+        )
+
+
+def downgrade() -> None:
+    op.execute("DROP TABLE article_fts")
+    op.drop_table("article_slug")

@@ -1,0 +1,47 @@
+"""Keep the full-text index in step with articles (SQLite FTS5 or PostgreSQL tsvector).
+
+The domain functions that write articles call these, so every writer (pages, API,
+seed) keeps the index current. The tables are created by migration 0003.
+"""
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+_SQLITE_TAGS = (
+    "(SELECT coalesce(group_concat(t.name, ' '), '') FROM article_tag AS at "
+    "JOIN tag AS t ON t.id = at.tag_id WHERE at.article_id = a.id)"
+)
+_POSTGRES_TAGS = _SQLITE_TAGS.replace("group_concat(t.name, ' ')", "string_agg(t.name, ' ')")
+
+_SQLITE_REINDEX = (
+    "INSERT INTO article_fts (rowid, title, description, body, tags) "
+    f"SELECT a.id, a.title, a.description, a.body, {_SQLITE_TAGS} FROM article AS a "
+    "WHERE a.id = :id"
+)
+_POSTGRES_REINDEX = (
+    "INSERT INTO article_fts (article_id, document) SELECT a.id, "
+    "setweight(to_tsvector('english', a.title), 'A') || "
+    f"setweight(to_tsvector('english', {_POSTGRES_TAGS}), 'B') || "
+    "setweight(to_tsvector('english', a.description), 'B') || "
+    "setweight(to_tsvector('english', a.body), 'C') FROM article AS a WHERE a.id = :id "
+    "ON CONFLICT (article_id) DO UPDATE SET document = excluded.document"
+)
+
+
+def dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def index_article(session: Session, article_id: int) -> None:
+    """(Re)index one article, after its title, text or tags changed (flushed, not committed)."""
+    if dialect(session) == "sqlite":
+        session.execute(text("DELETE FROM article_fts WHERE rowid = :id"), {"id": article_id})
+        session.execute(text(_SQLITE_REINDEX), {"id": article_id})
+    else:
+        session.execute(text(_POSTGRES_REINDEX), {"id": article_id})
+
+
+def unindex_article(session: Session, article_id: int) -> None:
+    """Drop a deleted article from the index (PostgreSQL's rows go by cascade)."""
+    if dialect(session) == "sqlite":
+        session.execute(text("DELETE FROM article_fts WHERE rowid = :id"), {"id": article_id})
