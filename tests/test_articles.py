@@ -2,15 +2,25 @@ import pytest
 
 from tests.factories import favorite, make_articles, make_user
 from web.articles import (
+    NotAllowed,
     create_article,
+    delete_article,
+    favorites_count,
+    find_article,
+    get_article,
     list_articles,
     normalise_tags,
+    parse_tags,
     popular_tags,
     slugify,
     unique_slug,
+    update_article,
 )
+from web.articles import favorite as favorite_article
+from web.articles import unfavorite as unfavorite_article
 from web.models import Article
 from web.pagination import Page, PageOutOfRange
+from web.users import follow
 
 
 @pytest.mark.parametrize(
@@ -129,3 +139,93 @@ def test_page_window(number, pages, window):
     assert page.window() == window
     assert page.has_prev == (number > 1)
     assert page.has_next == (number < pages)
+
+
+def test_parse_tags_accepts_commas_and_spaces():
+    assert parse_tags("Python, htmx  flask,,#CSS python") == ["css", "flask", "htmx", "python"]
+
+
+def test_rename_gives_a_new_slug_and_keeps_the_old_one_findable(db):
+    author = make_user(db)
+    article = create_article(
+        session=db, author_id=author.id, title="First", description="d", body="b"
+    )
+    db.commit()
+    update_article(session=db, article=article, editor_id=author.id, title="Second title")
+    assert article.slug == "second-title"
+    assert find_article(db, "first") == (article, True)
+    assert find_article(db, "second-title") == (article, False)
+    # A new article cannot take the retired slug: the old URL keeps pointing home.
+    other = create_article(
+        session=db, author_id=author.id, title="First", description="d", body="b"
+    )
+    assert other.slug.startswith("first-")
+    # Going back to the first title takes the first slug back.
+    update_article(session=db, article=article, editor_id=author.id, title="First")
+    assert article.slug == "first"
+
+
+def test_only_the_author_may_edit_or_delete(db):
+    author, other = make_user(db), make_user(db)
+    [article_id] = make_articles(db, author, 1)
+    article = db.get(Article, article_id)
+    with pytest.raises(NotAllowed):
+        update_article(session=db, article=article, editor_id=other.id, title="Mine now")
+    with pytest.raises(NotAllowed):
+        delete_article(session=db, article=article, editor_id=other.id)
+
+
+def test_update_replaces_tags_and_keeps_what_is_not_given(db):
+    author = make_user(db)
+    [article_id] = make_articles(db, author, 1, tags=["old", "keep"])
+    article = db.get(Article, article_id)
+    update_article(session=db, article=article, editor_id=author.id, tags=["keep", "new"])
+    detail = get_article(session=db, slug=article.slug, viewer_id=None)
+    assert detail.tags == ["keep", "new"]
+    assert detail.title == "Article 1"
+    assert popular_tags(session=db) == ["keep", "new"]
+
+
+def test_get_article_as_seen_by_a_viewer(db):
+    author, reader = make_user(db, "author"), make_user(db, "reader")
+    [article_id] = make_articles(db, author, 1, tags=["b", "a"])
+    slug = db.get(Article, article_id).slug
+    favorite(db, reader, article_id)
+    follow(session=db, follower_id=reader.id, followed_id=author.id)
+    seen = get_article(session=db, slug=slug, viewer_id=reader.id)
+    assert (seen.favorited, seen.favorites_count, seen.author.following) == (True, 1, True)
+    assert seen.tags == ["a", "b"]
+    anonymous = get_article(session=db, slug=slug, viewer_id=None)
+    assert (anonymous.favorited, anonymous.author.following) == (False, False)
+    assert get_article(session=db, slug="missing", viewer_id=None) is None
+
+
+def test_favorites_are_idempotent_and_counted_exactly(db):
+    author, a, b = make_user(db), make_user(db), make_user(db)
+    [article_id] = make_articles(db, author, 1)
+    for user in (a, a, b):
+        favorite_article(session=db, user_id=user.id, article_id=article_id)
+    assert favorites_count(db, article_id) == 2
+    for _ in range(2):
+        unfavorite_article(session=db, user_id=a.id, article_id=article_id)
+    assert favorites_count(db, article_id) == 1
+
+
+def test_followed_feed_and_favorited_flags(db):
+    me, followed, stranger = make_user(db), make_user(db), make_user(db)
+    mine = make_articles(db, followed, 3, title="Followed")
+    make_articles(db, stranger, 2, title="Stranger")
+    follow(session=db, follower_id=me.id, followed_id=followed.id)
+    favorite(db, me, mine[0])
+    page = list_articles(session=db, page=1, size=10, viewer_id=me.id, followed_by=me.id)
+    assert {a.title for a in page.items} == {"Followed 1", "Followed 2", "Followed 3"}
+    assert [a.favorited for a in page.items] == [False, False, True]
+    assert list_articles(session=db, page=1, size=10, followed_by=stranger.id).total == 0
+
+
+def test_favorited_by_filter(db):
+    author, fan = make_user(db), make_user(db)
+    ids = make_articles(db, author, 3)
+    favorite(db, fan, ids[1])
+    page = list_articles(session=db, page=1, size=10, favorited_by=fan.id)
+    assert [a.title for a in page.items] == ["Article 2"]

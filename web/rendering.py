@@ -109,9 +109,13 @@ def component(name: str, *args: Any, **kwargs: Any) -> Markup:
 
 
 def _with_status(body: str) -> str:
-    """Append pending status messages, out-of-band, to a partial response."""
+    """Append pending status messages, out-of-band, to a partial response.
+
+    `body` is rendered template output (trusted HTML), so it is not escaped again.
+    """
     messages = status_messages()
-    return body + (str(component("status_region", messages, oob=True)) if messages else "")
+    status = component("status_region", messages, oob=True) if messages else ""
+    return str(Markup(body) + status)
 
 
 def render(

@@ -72,7 +72,7 @@ def _show(slug: str, comment_form: CommentForm | None = None, status: int = 200)
         article=article,
         body=render_markdown(article.body),
         comments=list_comments(session=get_session(), article_id=article.id),
-        comment_form=comment_form or CommentForm(),
+        form=comment_form or CommentForm(),
         status=status,
     )
 

@@ -1,0 +1,90 @@
+"""Article bodies are rendered from markdown and sanitised: a corpus of XSS payloads."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from web.markdown import render_markdown
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)><circle r=1 /></svg>",
+    '<a href="javascript:alert(1)">x</a>',
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[click](  javascript:alert(1))",
+    "[click](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "![img](javascript:alert(1))",
+    "![img](data:image/svg+xml,<svg onload=alert(1)>)",
+    "<iframe src=https://evil.example></iframe>",
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    "<<script>script>alert(1)<</script>/script>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "[x](vbscript:msgbox(1))",
+    "<details open ontoggle=alert(1)>",
+    '<p onclick="alert(1)">hi</p>',
+    '[x](https://ok.example "title\\" onmouseover=\\"alert(1)")',
+    "<!-- <script>alert(1)</script> -->",
+    "<form action=https://evil.example><button>go</button></form>",
+]
+
+
+class Elements(HTMLParser):
+    """The elements and attributes a browser would build (text stays text)."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.found: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, attrs))
+
+
+SAFE_TAGS = {"p", "a", "img", "code", "pre", "em", "strong", "table", "tr", "td", "br"}
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_no_script_no_handlers_no_dangerous_urls(payload):
+    html = str(render_markdown(f"Before\n\n{payload}\n\nAfter"))
+    for tag, attrs in Elements(html).found:
+        assert tag in SAFE_TAGS, html
+        for name, value in attrs:
+            assert not name.startswith("on"), html
+            assert name != "style", html
+            if name in ("href", "src"):
+                assert (value or "").strip().lower().startswith(("https:", "http:", "mailto:")), (
+                    html
+                )
+
+
+def test_markdown_features_survive():
+    html = str(
+        render_markdown(
+            "## Title\n\n**bold** _em_ `code`\n\n- a\n- b\n\n> quote\n\n"
+            "```python\nprint(1)\n```\n\n[link](https://example.com)\n\n![pic](https://example.com/p.png)"
+        )
+    )
+    for fragment in [
+        "<h2>Title</h2>",
+        "<strong>bold</strong>",
+        "<em>em</em>",
+        "<code>code</code>",
+        "<li>a</li>",
+        "<blockquote>",
+        "<pre><code>print(1)",
+        '<img src="https://example.com/p.png" alt="pic">',
+    ]:
+        assert fragment in html
+
+
+def test_links_get_nofollow_noopener():
+    html = str(render_markdown("[site](https://example.com)"))
+    assert re.search(r'<a href="https://example.com" rel="[^"]*nofollow[^"]*"', html)
+    assert "noopener" in html
+
+
+def test_raw_html_is_shown_as_text():
+    assert "&lt;b&gt;bold?&lt;/b&gt;" in str(render_markdown("<b>bold?</b>"))

@@ -1,0 +1,105 @@
+"""Full-text search, on SQLite (FTS5) and PostgreSQL (tsvector), as the suite's database."""
+
+import pytest
+from sqlmodel import func, select
+
+from tests.factories import make_user
+from web.articles import create_article, delete_article, update_article
+from web.models import Article
+from web.search import highlight, search_articles, terms
+
+
+@pytest.fixture
+def library(db):
+    author = make_user(db, "writer")
+
+    def write(title, description="A description", body="Some body text.", tags=()):
+        article = create_article(
+            session=db,
+            author_id=author.id,
+            title=title,
+            description=description,
+            body=body,
+            tags=tags,
+        )
+        db.commit()
+        return article
+
+    write("Hypermedia systems with htmx", body="Links and forms drive the state.")
+    write("Cooking pasta", description="Boil water, mention htmx once", body="Salt it.")
+    write("Gardening", body="Water the plants. htmx is not a plant.", tags=["weekend"])
+    write("Weekend reading", body="Books.", tags=["htmx"])
+    return write, author
+
+
+def search(db, query, page=1, size=10):
+    return search_articles(session=db, query=query, page=page, size=size, viewer_id=None)
+
+
+def titles(result):
+    return [r.article.title for r in result.items]
+
+
+def test_finds_words_in_title_description_body_and_tags(db, library):
+    found = search(db, "htmx")
+    assert found.total == 4
+    assert set(titles(found)) == {
+        "Hypermedia systems with htmx",
+        "Cooking pasta",
+        "Gardening",
+        "Weekend reading",
+    }
+
+
+def test_title_matches_rank_first(db, library):
+    assert titles(search(db, "htmx"))[0] == "Hypermedia systems with htmx"
+
+
+def test_all_words_must_match_and_prefixes_count(db, library):
+    assert titles(search(db, "water plant")) == ["Gardening"]
+    assert titles(search(db, "hyperm")) == ["Hypermedia systems with htmx"]
+
+
+def test_snippets_mark_matches_and_escape_the_text(db, library):
+    write, _ = library
+    write("Markup", body="Use <script>alert(1)</script> carefully with htmx tags.")
+    result = next(r for r in search(db, "carefully").items if r.article.title == "Markup")
+    snippet = str(result.snippet)
+    assert "<mark>" in snippet
+    assert "<script>" not in snippet  # escaped (SQLite) or dropped as markup (PostgreSQL)
+
+
+@pytest.mark.parametrize(
+    "query", ["", "   ", "!!!", "'; DROP TABLE article; --", '"', "AND OR NOT", "x" * 10_000,
+              "htmx\" OR 1=1 --", "NEAR(htmx pasta)", "col:htmx", "*", "htmx & | !"],
+)  # fmt: skip
+def test_hostile_empty_and_long_queries_are_safe(db, library, query):
+    result = search(db, query)
+    assert result.total >= 0
+    assert db.exec(select(func.count()).select_from(Article)).one() == 4
+
+
+def test_index_follows_updates_and_deletes(db, library):
+    write, author = library
+    article = write("Temporary", body="zebra crossing")
+    assert titles(search(db, "zebra")) == ["Temporary"]
+    update_article(
+        session=db, article=article, editor_id=author.id, body="giraffe", tags=["savanna"]
+    )
+    assert search(db, "zebra").total == 0
+    assert titles(search(db, "giraffe savanna")) == ["Temporary"]
+    delete_article(session=db, article=article, editor_id=author.id)
+    assert search(db, "giraffe").total == 0
+
+
+def test_pagination_of_results(db, library):
+    assert len(search(db, "htmx", page=2, size=3).items) == 1
+    assert search(db, "htmx", page=2, size=3).pages == 2
+
+
+def test_terms_and_highlight():
+    assert terms("Hello, wörld! 東京 a_b") == ["hello", "wörld", "東京", "a", "b"]
+    assert len(terms("w " * 100)) == 12
+    assert (
+        str(highlight("## Intro \x02htmx\x03 & <b>")) == "Intro <mark>htmx</mark> &amp; &lt;b&gt;"
+    )
