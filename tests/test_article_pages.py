@@ -1,0 +1,291 @@
+"""Article pages: reading, the editor, deleting, favorites and comments."""
+
+import re
+
+import pytest
+from sqlmodel import func, select
+
+from tests.conftest import AuthActions, csrf_token
+from tests.factories import make_articles, make_user
+from web.models import Article, Comment, Favorite
+
+HTMX = {"HX-Request": "true"}
+
+
+def post(client, url, headers=None, **data):
+    return client.post(url, data={**data, "csrf_token": csrf_token(client)}, headers=headers or {})
+
+
+def publish(client, title="Hello htmx", tags="htmx, flask", body="## Part\n\nSome **bold** text."):
+    return post(client, "/editor", title=title, description="A short one", body=body, tags=tags)
+
+
+@pytest.fixture
+def author(client, auth):
+    """ana is signed in and has published one article."""
+    auth.register("ana")
+    assert publish(client).status_code == 303
+    return client
+
+
+@pytest.fixture
+def reader(client):
+    """A second signed-in member, bob, with his own client."""
+    other = client.application.test_client()
+    AuthActions(other).register("bob")
+    return other
+
+
+def test_publish_and_read(author):
+    page = author.get("/article/hello-htmx")
+    html = page.text
+    assert page.status_code == 200
+    assert '<h1 id="article-title" tabindex="-1" data-focus-after-swap>Hello htmx</h1>' in html
+    assert "<h2>Part</h2>" in html
+    assert "<strong>bold</strong>" in html
+    assert '<li class="tag">flask</li>' in html
+    assert "Your article is published." in html
+    assert "Edit article" in html
+    assert "Delete article" in html
+    assert 'hx-confirm="Delete “Hello htmx”? This cannot be undone."' in html
+    assert "Follow ana" not in html  # not yourself
+
+
+def test_visitors_read_and_are_offered_sign_in(author, client):
+    visitor = client.application.test_client()
+    html = visitor.get("/article/hello-htmx").text
+    assert "Edit article" not in html
+    assert "Sign in to follow ana" in html
+    assert "Sign in to favorite “Hello htmx” (0 favorites)" in html
+    assert "to add comments on this article" in html
+    assert 'id="comment-form"' not in html
+
+
+def test_other_members_get_follow_and_favorite(author, reader):
+    html = reader.get("/article/hello-htmx").text
+    assert "Follow ana" in html
+    assert 'id="favorite-button-1"' in html
+    assert 'aria-pressed="false"' in html
+    assert "Edit article" not in html
+
+
+def test_unknown_article_is_404(client):
+    assert client.get("/article/nope").status_code == 404
+
+
+def test_editor_needs_an_account(client):
+    response = client.get("/editor")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=%2Feditor"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"title": ""}, "Give your article a title."),
+        ({"description": ""}, "Say in a sentence what the article is about."),
+        ({"body": ""}, "Write the article&#39;s text."),
+        ({"title": "x" * 256}, "A title has at most 255 characters."),
+        ({"tags": " ".join(f"t{i}" for i in range(11))}, "Use at most 10 tags."),
+    ],
+)
+def test_editor_validation_is_422_and_keeps_values(author, fields, message):
+    data = {"title": "T", "description": "D", "body": "B", "tags": "a", **fields}
+    response = post(author, "/editor", **data)
+    assert response.status_code == 422
+    assert message in response.text
+    assert 'class="error-summary"' in response.text
+    assert author.get("/").text.count('<article class="preview"') == 1  # nothing stored
+
+
+def test_titles_descriptions_and_tags_are_escaped_everywhere(author):
+    xss = "<script>alert(1)</script><img src=x onerror=alert(1)>"
+    response = post(author, "/editor", title=xss, description=xss, body=xss, tags="<b>x</b>")
+    assert response.status_code == 303
+    slug = response.headers["Location"].rsplit("/", 1)[1]
+    for url in ["/", f"/article/{slug}", "/search?q=script", "/profile/ana"]:
+        html = author.get(url).text
+        assert "<script>alert(1)" not in html, url
+        assert "<img src=x" not in html, url
+        assert "<b>x</b>" not in html, url
+
+
+def test_edit_renames_and_old_urls_redirect(author):
+    html = author.get("/editor/hello-htmx").text
+    assert 'value="Hello htmx"' in html
+    assert 'value="flask htmx"' in html
+    response = post(
+        author,
+        "/editor/hello-htmx",
+        title="Hello again",
+        description="New",
+        body="New body",
+        tags="htmx",
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/article/hello-again"
+    assert "Your article is updated." in author.get("/article/hello-again").text
+    moved = author.get("/article/hello-htmx?x=1")
+    assert moved.status_code == 301
+    assert moved.headers["Location"] == "/article/hello-again?x=1"
+    assert author.get("/editor/hello-htmx").headers["Location"] == "/editor/hello-again"
+
+
+def test_only_the_author_may_edit_or_delete(author, reader):
+    for url in ["/editor/hello-htmx", "/article/hello-htmx/delete"]:
+        response = reader.get(url)
+        assert response.status_code == 403
+        assert "Only the author can change this article." in response.text
+    response = post(reader, "/article/hello-htmx/delete", confirmed="yes")
+    assert response.status_code == 403
+    assert reader.get("/article/hello-htmx").status_code == 200
+
+
+def test_delete_asks_first_then_deletes_everything(author, reader, db):
+    post(reader, "/article/hello-htmx/favorite")
+    post(reader, "/article/hello-htmx/comments", body="Nice")
+    ask = post(author, "/article/hello-htmx/delete")  # the article page's form, JS off
+    assert ask.status_code == 200
+    assert "Delete “Hello htmx”?" in ask.text
+    assert 'name="confirmed" value="yes"' in ask.text
+    assert author.get("/article/hello-htmx").status_code == 200
+
+    done = post(author, "/article/hello-htmx/delete", confirmed="yes")
+    assert done.status_code == 303
+    assert done.headers["Location"] == "/"
+    home = author.get("/").text
+    assert "“Hello htmx” is deleted." in home
+    assert ">htmx</a>" not in home  # its tags left the popular list
+    assert author.get("/article/hello-htmx").status_code == 404
+    for model in (Article, Comment, Favorite):
+        assert db.exec(select(func.count()).select_from(model)).one() == 0
+
+
+def test_favorite_without_js_goes_back(author, reader):
+    response = post(reader, "/article/hello-htmx/favorite", next="/?page=1")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/?page=1"
+    html = reader.get("/article/hello-htmx").text
+    assert "Added to your favorites: “Hello htmx”." in html
+    assert 'aria-pressed="true"' in html
+    assert 'Favorite <span class="count">(1)</span>' in html
+
+
+def test_favorite_with_htmx_swaps_the_button(author, reader):
+    for _ in range(2):  # twice is the same as once
+        response = post(
+            reader,
+            "/article/hello-htmx/favorite",
+            headers={**HTMX, "HX-Target": "favorite-1"},
+            compact="yes",
+        )
+    html = response.text
+    assert html.lstrip().startswith('<form id="favorite-1"')
+    assert 'id="favorite-button-1"' in html
+    assert 'aria-pressed="true"' in html
+    assert 'aria-label="Favorite “Hello htmx” (1 favorite)"' in html
+    assert 'action="/article/hello-htmx/unfavorite"' in html
+    assert "Added to your favorites" in html  # announced out-of-band
+    undo = post(
+        reader, "/article/hello-htmx/unfavorite", headers={**HTMX, "HX-Target": "favorite-1"}
+    )
+    assert 'aria-pressed="false"' in undo.text
+    assert "(0)" in undo.text
+
+
+def test_visitors_cannot_favorite(author, client):
+    visitor = client.application.test_client()
+    response = post(visitor, "/article/hello-htmx/favorite")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_comments_without_js(author, reader):
+    response = post(reader, "/article/hello-htmx/comments", body="First!\n<b>bold</b>")
+    assert response.status_code == 303
+    assert re.fullmatch(r"/article/hello-htmx#comment-\d+", response.headers["Location"])
+    post(author, "/article/hello-htmx/comments", body="Thanks")
+    html = reader.get("/article/hello-htmx").text
+    assert html.index("First!") < html.index("Thanks")  # oldest first
+    assert "First!<br>&lt;b&gt;bold&lt;/b&gt;" in html
+    assert "Your comment is posted." in html
+    assert html.count(">Delete<span") == 1  # only on bob's own comment
+
+
+def test_empty_comment_is_422(author):
+    response = post(author, "/article/hello-htmx/comments", body="   ")
+    assert response.status_code == 422
+    assert "Write something before posting." in response.text
+    assert "<!doctype html>" in response.text
+    partial = post(
+        author, "/article/hello-htmx/comments", body="", headers={**HTMX, "HX-Target": "comments"}
+    )
+    assert partial.status_code == 422
+    assert partial.headers["HX-Retarget"] == "#comment-form"
+    assert partial.headers["HX-Reswap"] == "outerHTML"
+    assert partial.text.lstrip().startswith('<form id="comment-form"')
+
+
+def test_comment_with_htmx(author):
+    response = post(
+        author, "/article/hello-htmx/comments", body="Hi", headers={**HTMX, "HX-Target": "comments"}
+    )
+    html = response.text
+    assert re.match(r'\s*<li id="comment-\d+" class="comment" tabindex="-1"', html)
+    assert " autofocus>" in html
+    assert 'id="comment-form"' in html
+    assert 'hx-swap-oob="true"' in html
+    assert "Your comment is posted." in html
+    assert 'name="body"' in html
+    assert ">Hi</textarea>" not in html
+
+
+def test_delete_comments(author, reader, db):
+    post(reader, "/article/hello-htmx/comments", body="Mine")
+    comment_id = db.exec(select(Comment.id)).one()
+    url = f"/article/hello-htmx/comments/{comment_id}/delete"
+    assert post(author, url).status_code == 403
+    response = post(reader, url, headers={**HTMX, "HX-Target": f"comment-{comment_id}"})
+    assert response.status_code == 200
+    assert response.text.startswith('<div id="status" hx-swap-oob="innerHTML">')
+    assert "Your comment is deleted." in response.text
+    assert post(reader, url).status_code == 404
+    assert post(reader, "/article/nope/comments/1/delete").status_code == 404
+
+
+def test_delete_comment_without_js(author, db):
+    post(author, "/article/hello-htmx/comments", body="Oops")
+    comment_id = db.exec(select(Comment.id)).one()
+    response = post(author, f"/article/hello-htmx/comments/{comment_id}/delete")
+    assert response.headers["Location"] == "/article/hello-htmx#comments"
+
+
+@pytest.mark.parametrize("comments", [1, 15])
+def test_article_page_costs_constant_queries(author, db, queries, comments):
+    for n in range(comments):
+        post(author, "/article/hello-htmx/comments", body=f"Comment {n}")
+    queries.clear()
+    author.get("/article/hello-htmx")
+    # member, article by slug, article as the viewer sees it, its tags, comments
+    assert len(queries) == 5, queries
+
+
+def test_your_feed_shows_followed_authors_only(author, reader, db):
+    make_articles(db, make_user(db, "stranger"), 2, title="Stranger")
+    post(reader, "/profile/ana/follow")
+    html = reader.get("/?feed=following").text
+    assert 'aria-current="page">Your feed</a>' in html
+    assert "Hello htmx" in html
+    assert "Stranger" not in html
+    visitor = reader.application.test_client()
+    assert visitor.get("/?feed=following").status_code == 404
+    assert "Your feed" not in visitor.get("/").text
+
+
+@pytest.mark.parametrize("size", [5, 20])
+def test_member_home_costs_constant_queries(app, author, db, queries, size):
+    make_articles(db, make_user(db, "many"), 25)
+    app.config["FEED_PAGE_SIZE"] = size
+    queries.clear()
+    author.get("/")
+    assert len(queries) == 5, queries  # member, count, page, tags, popular tags

@@ -1,0 +1,75 @@
+import pytest
+
+from tests.factories import make_articles, make_user
+
+HTMX_MAIN = {"HX-Request": "true", "HX-Target": "main"}
+
+
+@pytest.fixture
+def articles(db):
+    make_articles(db, make_user(db, "writer"), 14, title="Flask tips")
+    make_articles(db, make_user(db, "other"), 3, title="Cooking")
+
+
+@pytest.mark.usefixtures("articles")
+def test_search_page(client):
+    response = client.get("/search?q=flask")
+    html = response.text
+    assert response.status_code == 200
+    assert "<title>Search: flask — Conduit</title>" in html
+    assert "Results for “flask”" in html
+    assert "14 articles found" in html
+    assert html.count('<article class="preview"') == 10
+    assert 'class="preview-description snippet"' in html
+    assert 'value="flask"' in html  # the header box keeps the words
+    assert (
+        'href="/search?page=2&amp;q=flask"' in html or 'href="/search?q=flask&amp;page=2"' in html
+    )
+
+
+def test_empty_search_invites_typing(client):
+    html = client.get("/search").text
+    assert "Type words in the search box to find articles" in html
+    assert client.get("/search?q=%20%20").status_code == 200
+
+
+@pytest.mark.usefixtures("articles")
+def test_search_as_you_type_swaps_main_only(client):
+    response = client.get("/search?q=cook", headers=HTMX_MAIN)
+    html = response.text
+    assert "<html" not in html
+    assert "<header" not in html  # the search box itself is not replaced: focus stays
+    assert "Results for “cook”" in html
+    assert "3 articles found for “cook”." in html  # announced
+    assert "HX-Replace-Url" not in response.headers
+    again = client.get(
+        "/search?q=cooki", headers={**HTMX_MAIN, "HX-Current-URL": "http://localhost/search?q=cook"}
+    )
+    assert again.headers["HX-Replace-Url"] == "/search?q=cooki"
+
+
+@pytest.mark.usefixtures("articles")
+def test_results_pages_swap_the_feed(client):
+    html = client.get(
+        "/search?q=flask&page=2", headers={"HX-Request": "true", "HX-Target": "feed"}
+    ).text
+    assert html.count('<article class="preview"') == 4
+    assert "Results for" not in html
+
+
+@pytest.mark.usefixtures("articles")
+def test_past_the_last_page_is_404(client):
+    assert client.get("/search?q=flask&page=3").status_code == 404
+
+
+@pytest.mark.usefixtures("articles")
+@pytest.mark.parametrize("size", [5, 20])
+def test_search_costs_constant_queries(app, client, queries, size):
+    app.config["FEED_PAGE_SIZE"] = size
+    client.get("/search?q=flask")
+    assert len(queries) == 4, queries  # count, ranked page, previews, tags
+
+
+def test_long_and_hostile_queries(client):
+    assert client.get("/search", query_string={"q": "x" * 50_000}).status_code == 200
+    assert client.get("/search", query_string={"q": "'; DROP TABLE article;--"}).status_code == 200
