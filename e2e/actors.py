@@ -69,3 +69,32 @@ def assert_no_axe_violations(page: Page) -> None:
         (v["id"], [n["target"] for n in v["nodes"]]) for v in results.response["violations"]
     ]
     assert results.violations_count == 0, violations
+
+
+def wait_for_htmx(actor: Actor) -> None:
+    if actor.mode != "nojs":
+        actor.page.wait_for_function("() => window.htmx !== undefined")
+
+
+def expect_status(page: Page, text: str) -> None:
+    expect(page.locator("#status")).to_contain_text(text)
+
+
+def check_axe(actor: Actor, themes: tuple[str, ...] = ("light", "dark")) -> None:
+    """axe in each theme (only with JS on: axe never finishes without it)."""
+    if actor.mode == "nojs":
+        return
+    for theme in themes:
+        actor.page.emulate_media(color_scheme=theme)
+        assert_no_axe_violations(actor.page)
+    actor.page.emulate_media(color_scheme="light")
+
+
+def sign_in(actor: Actor, email: str, password: str) -> None:
+    page = actor.page
+    page.goto("/login")
+    wait_for_htmx(actor)
+    actor.fill(page.get_by_label("Email"), email)
+    actor.fill(page.get_by_label("Password"), password)
+    actor.press(page.get_by_role("button", name="Sign in"))
+    expect_status(page, "Welcome back")

@@ -7,21 +7,25 @@ migrated and filled with demo data.
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 os.environ["CONDUIT_ENV"] = "testing"
 
 import pytest
-from playwright.sync_api import Page
+from flask import Flask
+from playwright.sync_api import Browser, BrowserContext, Page
 from sqlmodel import Session
 from werkzeug.serving import make_server
 
+from e2e.actors import MODES, Actor
 from web import create_app
 from web.migrate import upgrade
 from web.seed import seed_demo
+from web.users import create_user
 
 ARTICLES = 35  # four pages of ten
+MEMBER_PASSWORD = "correct horse battery"
 
 
 def chromium_path() -> str:
@@ -39,7 +43,7 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     database = Path(tmp_path_factory.mktemp("e2e")) / "conduit.db"
     app = create_app(
         {
@@ -53,17 +57,65 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         upgrade()
     with Session(app.extensions["conduit.db"]) as session:
         seed_demo(session=session, users=6, articles=ARTICLES)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    yield app
+    app.extensions["conduit.db"].dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
-    app.extensions["conduit.db"].dispose()
+
+
+@pytest.fixture
+def make_member(live_app: Flask):  # type: ignore[no-untyped-def]
+    """Create a member directly in the live server's database; returns its email."""
+
+    def make(username: str) -> str:
+        with Session(live_app.extensions["conduit.db"]) as session:
+            create_user(
+                session=session,
+                username=username,
+                email=f"{username}@example.com",
+                password=MEMBER_PASSWORD,
+            )
+        return f"{username}@example.com"
+
+    return make
 
 
 @pytest.fixture(scope="session")
 def base_url(live_server: str) -> str:
     return live_server
+
+
+@pytest.fixture(params=MODES)
+def mode(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def new_actor(browser: Browser, base_url: str, mode: str) -> Iterator[Callable[[], Actor]]:
+    """Make people who use the site in this test's mode, each in a browser of their own."""
+    contexts: list[BrowserContext] = []
+
+    def make() -> Actor:
+        context = browser.new_context(base_url=base_url, java_script_enabled=mode != "nojs")
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return Actor(context.new_page(), mode)
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def actor(new_actor: Callable[[], Actor]) -> Actor:
+    return new_actor()
 
 
 @pytest.fixture

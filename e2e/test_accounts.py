@@ -6,41 +6,13 @@ With JS on, axe checks every page of the journey in the light and the dark theme
 """
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import expect
 
-from e2e.actors import MODES, Actor, assert_no_axe_violations, is_focused
+from e2e.actors import Actor, check_axe, expect_status, is_focused, wait_for_htmx
 
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(params=MODES)
-def actor(request: pytest.FixtureRequest, browser: Browser, base_url: str) -> Iterator[Actor]:
-    context = browser.new_context(base_url=base_url, java_script_enabled=request.param != "nojs")
-    page = context.new_page()
-    yield Actor(page, request.param)
-    context.close()
-
-
-def wait_for_htmx(actor: Actor) -> None:
-    if actor.mode != "nojs":
-        actor.page.wait_for_function("() => window.htmx !== undefined")
-
-
-def expect_status(page: Page, text: str) -> None:
-    expect(page.locator("#status")).to_contain_text(text)
-
-
-def check_axe(actor: Actor, themes: tuple[str, ...]) -> None:
-    """axe in each theme (only with JS on: axe needs it)."""
-    if actor.mode == "nojs":
-        return
-    for theme in themes:
-        actor.page.emulate_media(color_scheme=theme)
-        assert_no_axe_violations(actor.page)
-    actor.page.emulate_media(color_scheme="light")
 
 
 @pytest.mark.parametrize("themes", [("light", "dark")], ids=["axe-light-dark"])

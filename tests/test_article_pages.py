@@ -43,7 +43,7 @@ def test_publish_and_read(author):
     assert '<h1 id="article-title" tabindex="-1" data-focus-after-swap>Hello htmx</h1>' in html
     assert "<h2>Part</h2>" in html
     assert "<strong>bold</strong>" in html
-    assert '<li class="tag">flask</li>' in html
+    assert '<li class="tag"><a href="/?tag=flask">flask</a></li>' in html
     assert "Your article is published." in html
     assert "Edit article" in html
     assert "Delete article" in html

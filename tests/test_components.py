@@ -62,7 +62,8 @@ def test_article_preview(macro):
 def test_tag_list_plain_linked_and_empty(macro):
     tag_list = macro("tag_list")
     assert '<li class="tag">htmx</li>' in tag_list(["htmx"])
-    linked = tag_list(["a b"], linked=True, label="Popular tags")
+    assert '<li class="tag"><a href="/?tag=htmx">htmx</a></li>' in tag_list(["htmx"], linked=True)
+    linked = tag_list(["a b"], linked=True, label="Popular tags", target="#feed")
     assert 'aria-label="Popular tags"' in linked
     assert (
         '<a href="/?tag=a+b" hx-get="/?tag=a+b" hx-target="#feed" hx-push-url="true">a b</a>'
