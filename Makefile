@@ -10,7 +10,7 @@ FLASK := CONDUIT_ENV=development $(BIN)/flask --app web
 
 .PHONY: setup run test test-unit test-e2e lint browser clean
 
-setup: $(STAMPS)/python $(STAMPS)/npm static/vendor/htmx.min.js
+setup: $(STAMPS)/python $(STAMPS)/npm $(STAMPS)/vendor
 	$(FLASK) db upgrade
 	$(FLASK) seed --if-empty
 
@@ -24,9 +24,13 @@ $(STAMPS)/npm: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@mkdir -p $(STAMPS) && touch $@
 
-static/vendor/htmx.min.js: $(STAMPS)/npm
-	mkdir -p static/vendor
-	cp node_modules/htmx.org/dist/htmx.min.js $@
+# Front-end packages are copied from node_modules, never committed.
+$(STAMPS)/vendor: $(STAMPS)/npm
+	mkdir -p static/vendor/swagger-ui
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	  static/vendor/swagger-ui/
+	@touch $@
 
 run: setup
 	$(FLASK) run --debug --host 127.0.0.1 --port $(PORT)

@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from web.articles import ArticlePreview, AuthorCard
+from web.articles import ArticlePreview
 from web.pagination import Page
+from web.users import Profile
 
 
 @pytest.fixture
@@ -42,7 +43,8 @@ def test_article_preview(macro):
         title="Hello <world>",
         description="A first post",
         created_at=datetime(2026, 11, 2, 8, 30, tzinfo=UTC),
-        author=AuthorCard(username="ana", image=None),
+        updated_at=datetime(2026, 11, 2, 8, 30, tzinfo=UTC),
+        author=Profile(id=1, username="ana", bio=None, image=None, following=False),
         tags=["htmx", "python"],
         favorites_count=2,
     )
@@ -139,7 +141,8 @@ def test_article_list_heading_items_empty_and_pages(macro):
         title="T",
         description="D",
         created_at=datetime(2026, 1, 1, tzinfo=UTC),
-        author=AuthorCard(username="ana", image=None),
+        updated_at=datetime(2026, 1, 1, tzinfo=UTC),
+        author=Profile(id=1, username="ana", bio=None, image=None, following=False),
         tags=[],
         favorites_count=0,
     )

@@ -7,7 +7,7 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 from jinja2 import StrictUndefined
 
-from web import auth, config, db, errors, limits, migrate, rendering, seed, timing
+from web import api, auth, config, db, errors, limits, migrate, rendering, seed, timing
 from web.pages import articles, home, profiles, search, settings
 from web.pages import auth as auth_pages
 
@@ -38,6 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     blueprints = (home.bp, auth_pages.bp, settings.bp, profiles.bp, articles.bp, search.bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    api.init_app(app, csrf)
     app.cli.add_command(migrate.db_command)
     app.cli.add_command(seed.seed_command)
     return app

@@ -39,12 +39,6 @@ class NotAllowed(PermissionError):
 
 
 @dataclass(frozen=True)
-class AuthorCard:
-    username: str
-    image: str | None
-
-
-@dataclass(frozen=True)
 class ArticlePreview:
     """What a list shows of an article: everything but the body."""
 
@@ -53,7 +47,8 @@ class ArticlePreview:
     title: str
     description: str
     created_at: datetime
-    author: AuthorCard
+    updated_at: datetime
+    author: Profile
     tags: list[str]
     favorites_count: int
     favorited: bool
@@ -238,15 +233,23 @@ def _favorites_count() -> Any:
     )
 
 
+def follows_author(viewer_id: int | None) -> ColumnElement[bool]:
+    """Whether the viewer follows the User in the query (false for visitors)."""
+    if viewer_id is None:
+        return false()
+    return exists().where(Follow.follower_id == viewer_id, Follow.followed_id == User.id)
+
+
 def get_article(*, session: Session, slug: str, viewer_id: int | None) -> ArticleDetail | None:
     """The article with its author, tags and favorites as `viewer_id` sees them: 2 queries."""
-    following = (
-        exists().where(Follow.follower_id == viewer_id, Follow.followed_id == User.id)
-        if viewer_id is not None
-        else false()
-    )
     row = session.exec(
-        select(Article, User, _favorites_count(), _favorited_by(viewer_id), following)
+        select(
+            Article,
+            User,
+            _favorites_count(),
+            _favorited_by(viewer_id),
+            follows_author(viewer_id),
+        )
         .join(User, col(User.id) == Article.author_id)
         .where(Article.slug == slug)
     ).first()
@@ -283,8 +286,12 @@ def _preview_query(viewer_id: int | None) -> Select[Any]:
         Article.title,
         Article.description,
         Article.created_at,
+        Article.updated_at,
+        User.id,
         User.username,
+        User.bio,
         User.image,
+        follows_author(viewer_id),
         _favorites_count(),
         _favorited_by(viewer_id),
     ).join(User, col(User.id) == Article.author_id)
@@ -300,10 +307,13 @@ def _previews(session: Session, rows: Iterable[Any]) -> list[ArticlePreview]:
             title=row[2],
             description=row[3],
             created_at=row[4],
-            author=AuthorCard(username=row[5], image=row[6]),
+            updated_at=row[5],
+            author=Profile(
+                id=row[6], username=row[7], bio=row[8], image=row[9], following=bool(row[10])
+            ),
             tags=tags.get(row[0], []),
-            favorites_count=row[7],
-            favorited=bool(row[8]),
+            favorites_count=row[11],
+            favorited=bool(row[12]),
         )
         for row in rows
     ]
@@ -320,22 +330,32 @@ def previews_by_id(
 
 
 def list_articles(
+    *, session: Session, page: int, size: int, **filters: Any
+) -> Page[ArticlePreview]:
+    """Page `page` of `find_articles` (same filters). Raises PageOutOfRange for a page
+    past the end (page 1 of an empty list is fine)."""
+    items, total = find_articles(
+        session=session, offset=offset_for(page, size), limit=size, **filters
+    )
+    return check_in_range(Page(items=items, number=page, size=size, total=total))
+
+
+def find_articles(
     *,
     session: Session,
-    page: int,
-    size: int,
+    offset: int,
+    limit: int,
     viewer_id: int | None = None,
     tag: str | None = None,
     author_id: int | None = None,
     favorited_by: int | None = None,
     followed_by: int | None = None,
-) -> Page[ArticlePreview]:
-    """A page of previews, newest first, in three queries whatever the page size.
+) -> tuple[list[ArticlePreview], int]:
+    """Previews newest first, and how many match in all: three queries, any `limit`.
 
     Filters combine: `tag` (a tag name), `author_id`, `favorited_by` (a user id),
     `followed_by` (articles by the authors that user follows). `viewer_id` decides
-    each preview's `favorited`. Raises PageOutOfRange for a page past the end (page 1
-    of an empty list is fine).
+    each preview's `favorited` and its author's `following`.
     """
     filters: list[ColumnElement[bool]] = []
     if tag is not None:
@@ -350,17 +370,15 @@ def list_articles(
         followed = select(Follow.followed_id).where(Follow.follower_id == followed_by)
         filters.append(col(Article.author_id).in_(followed))
 
-    offset = offset_for(page, size)
     total = session.exec(select(func.count()).select_from(Article).where(*filters)).one()
     rows = session.exec(
         _preview_query(viewer_id)
         .where(*filters)
         .order_by(col(Article.created_at).desc(), col(Article.id).desc())
         .offset(offset)
-        .limit(size)
+        .limit(limit)
     ).all()
-    items = _previews(session, rows)
-    return check_in_range(Page(items=items, number=page, size=size, total=total))
+    return _previews(session, rows), total
 
 
 def tags_by_article(session: Session, article_ids: list[int]) -> dict[int, list[str]]:
@@ -379,7 +397,7 @@ def tags_by_article(session: Session, article_ids: list[int]) -> dict[int, list[
     return out
 
 
-def popular_tags(*, session: Session, limit: int = 20) -> list[str]:
+def popular_tags(*, session: Session, limit: int | None = 20) -> list[str]:
     """Tags in use, most used first (ties alphabetical); unused tags never appear."""
     uses = func.count(col(ArticleTag.article_id))
     rows = session.exec(

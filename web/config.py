@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,11 @@ def load(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[s
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
+        # API tokens (signed with SECRET_KEY) and the origins allowed to call the API.
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(
+            hours=_positive_int(env, "JWT_EXPIRES_HOURS", 24 * 7)
+        ),
+        "CORS_ORIGINS": _origins(env.get("CORS_ORIGINS"), production),
         # Server-Timing header with SQL counts: a development aid, never in production.
         "SERVER_TIMING": conduit_env == "development",
     }
@@ -83,3 +89,13 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise ConfigError(f"{name} must be a positive integer; got {raw!r}.")
     return int(raw)
+
+
+def _origins(raw: str | None, production: bool) -> list[str] | str:
+    """CORS origins for /api: a comma-separated list, "*", or by default none in
+    production and any in development."""
+    if raw is None:
+        return [] if production else "*"
+    if raw.strip() == "*":
+        return "*"
+    return [origin.strip() for origin in raw.split(",") if origin.strip()]

@@ -1,6 +1,6 @@
 """Error pages: a friendly page in the layout, or a small fragment for htmx requests."""
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, jsonify, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
@@ -25,7 +25,36 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, handle_unexpected_error)
 
 
+# The subject an API error is reported under, when the view gave none.
+API_SUBJECTS = {
+    400: "body", 401: "authorization", 403: "permission", 404: "resource", 405: "method",
+    413: "body", 415: "body", 422: "body", 429: "requests", 500: "server",
+}  # fmt: skip
+
+
+def is_api_request() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def api_error(error: HTTPException) -> Response:
+    """{"errors": {subject: [message]}}, with werkzeug's headers (Allow, Retry-After)."""
+    code = error.code or 500
+    errors = getattr(error, "errors", None) or {
+        API_SUBJECTS.get(code, "request"): [
+            MESSAGES.get(code, (error.name, error.description or ""))[1]
+        ]
+    }
+    response = jsonify({"errors": errors})
+    response.status_code = code
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
 def handle_http_error(error: HTTPException) -> Response:
+    if is_api_request():
+        return api_error(error)
     code = error.code or 500
     title, message = MESSAGES.get(code, (error.name, error.description or ""))
     if error.description and error.description != type(error).description:

@@ -24,7 +24,13 @@ def _per_account() -> str:
 
 
 def _account() -> str:
-    return "account:" + (request.form.get("email") or "").strip().lower()
+    """The email tried: a form field, or the API's {"user": {"email": ...}}."""
+    email = request.form.get("email")
+    if email is None:
+        data = request.get_json(silent=True)
+        user = data.get("user") if isinstance(data, dict) else None
+        email = user.get("email") if isinstance(user, dict) else None
+    return "account:" + (email if isinstance(email, str) else "").strip().lower()
 
 
 def limit_attempts(view):  # type: ignore[no-untyped-def]

@@ -62,15 +62,27 @@ _POSTGRES_PAGE = (
 def search_articles(
     *, session: Session, query: str, page: int, size: int, viewer_id: int | None
 ) -> Page[SearchResult]:
-    """A page of matches, most relevant first, in four queries whatever the page size.
+    """Page `page` of `find_matches`. Raises PageOutOfRange for a page past the end."""
+    items, total = find_matches(
+        session=session,
+        query=query,
+        offset=offset_for(page, size),
+        limit=size,
+        viewer_id=viewer_id,
+    )
+    return check_in_range(Page(items=items, number=page, size=size, total=total))
 
-    No words (an empty or punctuation-only query) means no results. Raises
-    PageOutOfRange for a page past the end.
+
+def find_matches(
+    *, session: Session, query: str, offset: int, limit: int, viewer_id: int | None
+) -> tuple[list[SearchResult], int]:
+    """Matches, most relevant first, and how many in all: four queries, any `limit`.
+
+    No words (an empty or punctuation-only query) means no results.
     """
     words = terms(query)
-    offset = offset_for(page, size)
     if not words:
-        return check_in_range(Page(items=[], number=page, size=size, total=0))
+        return [], 0
     if dialect(session) == "sqlite":
         match = " ".join(f'"{word}"*' for word in words)
         count_sql, page_sql = _SQLITE_COUNT, _SQLITE_PAGE
@@ -80,7 +92,7 @@ def search_articles(
     total = session.execute(text(count_sql), {"q": match}).scalar_one()
     rows = session.execute(
         text(page_sql),
-        {"q": match, "start": MARK_START, "end": MARK_END, "limit": size, "offset": offset},
+        {"q": match, "start": MARK_START, "end": MARK_END, "limit": limit, "offset": offset},
     ).all()
     previews = previews_by_id(session=session, ids=[row[0] for row in rows], viewer_id=viewer_id)
     items = [
@@ -88,4 +100,4 @@ def search_articles(
         for article_id, snippet in rows
         if article_id in previews
     ]
-    return check_in_range(Page(items=items, number=page, size=size, total=total))
+    return items, total

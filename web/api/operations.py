@@ -1,0 +1,155 @@
+"""How an API endpoint is declared: one decorator that routes, authenticates, validates
+input with pydantic models, and records what the OpenAPI document says about it."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any, Literal, TypeVar
+
+from flask import Blueprint, Response, jsonify, request
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+Auth = Literal["required", "optional", "none"]
+
+
+class ApiError(HTTPException):
+    """An error answered as RealWorld JSON: {"errors": {subject: [messages]}}."""
+
+    def __init__(self, code: int, errors: dict[str, list[str]]) -> None:
+        super().__init__(description="; ".join(f"{k} {' '.join(v)}" for k, v in errors.items()))
+        self.code = code
+        self.errors = errors
+
+
+@dataclass
+class Operation:
+    method: str
+    rule: str
+    name: str
+    summary: str
+    tag: str
+    auth: Auth
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    responses: dict[int, type[BaseModel] | None]
+    errors: set[int] = field(default_factory=set)
+    description: str = ""
+
+
+OPERATIONS: list[Operation] = []
+
+
+def operation(
+    method: str,
+    rule: str,
+    *,
+    summary: str,
+    tag: str,
+    responses: dict[int, type[BaseModel] | None],
+    auth: Auth = "none",
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    errors: set[int] | None = None,
+    description: str = "",
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Declare an endpoint. The view gets its path arguments, plus `viewer` (when `auth`
+    is not "none"), `body` and `query` (validated models) when declared."""
+
+    def decorator(view: Callable[..., Response]) -> Callable[..., Response]:
+        OPERATIONS.append(
+            Operation(
+                method=method,
+                rule=rule,
+                name=view.__name__,
+                summary=summary,
+                tag=tag,
+                auth=auth,
+                body=body,
+                query=query,
+                responses=responses,
+                errors=set(errors or ()),
+                description=description or (view.__doc__ or "").strip(),
+            )
+        )
+
+        @wraps(view)
+        def endpoint(**path: Any) -> Response:
+            from web.api.tokens import authenticate  # the token module needs the models
+
+            kwargs: dict[str, Any] = dict(path)
+            if auth != "none":
+                kwargs["viewer"] = authenticate(required=auth == "required")
+            if body is not None:
+                kwargs["body"] = validate(body, _json_object())
+            if query is not None:
+                kwargs["query"] = validate(query, request.args.to_dict())
+            return view(**kwargs)
+
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method])
+        return endpoint
+
+    return decorator
+
+
+def _json_object() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(422, {"body": ["must be a JSON object"]})
+    return data
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate(model: type[M], data: dict[str, Any]) -> M:
+    """Validate input; failures become 422 with one message list per field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ApiError(422, field_errors(error)) from None
+
+
+# RealWorld-style wording for pydantic's error types; {name} is filled from the context.
+MESSAGES = {
+    "missing": "can't be blank",
+    "string_too_short": "is too short (minimum is {min_length} characters)",
+    "string_too_long": "is too long (maximum is {max_length} characters)",
+    "string_pattern_mismatch": "is invalid",
+    "value_error": "is invalid",
+    "string_type": "must be a string",
+    "int_type": "must be an integer",
+    "int_parsing": "must be an integer",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+    "too_long": "has too many items (at most {max_length})",
+    "list_type": "must be a list",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "dict_type": "must be an object",
+}
+
+
+def field_errors(error: ValidationError) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for problem in error.errors(include_url=False):
+        names = [str(part) for part in problem["loc"] if not isinstance(part, int)]
+        subject = names[-1] if names else "body"
+        kind = problem["type"]
+        context = problem.get("ctx", {})
+        if kind == "string_too_short" and context.get("min_length") == 1:
+            kind = "missing"  # an empty or blank string
+        template = MESSAGES.get(kind)
+        message = template.format(**context) if template else problem["msg"]
+        out.setdefault(subject, []).append(message)
+    return out
+
+
+def respond(model: BaseModel | None, status: int = 200) -> Response:
+    if model is None:
+        return Response(status=status)
+    response = jsonify(model.model_dump(mode="json"))
+    response.status_code = status
+    return response

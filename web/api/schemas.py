@@ -1,0 +1,246 @@
+"""Request and response bodies of the JSON API (RealWorld shapes), as pydantic models.
+
+They validate what comes in, serialise what goes out, and are the source of the
+OpenAPI document's schemas.
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+from web.articles import TAGS_MAX, TITLE_MAX
+from web.comments import BODY_MAX
+from web.users import PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN
+
+
+def _timestamp(value: datetime) -> str:
+    """ISO 8601 in UTC with milliseconds and Z: 2026-11-21T08:30:00.000Z."""
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(_timestamp, return_type=str),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "example": "2026-11-21T08:30:00.000Z"}
+    ),
+]
+Username = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=40, pattern=USERNAME_PATTERN.pattern
+    ),
+]
+Password = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
+Email = Annotated[EmailStr, StringConstraints(max_length=254)]
+ImageUrl = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2048, pattern=r"^(https?://\S+)?$")
+]
+Bio = Annotated[str, StringConstraints(max_length=1000)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Body = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
+TagName = Annotated[str, StringConstraints(max_length=64)]
+CommentBody = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=BODY_MAX)
+]
+
+
+class Strict(BaseModel):
+    """Input: unknown fields are ignored, types are not coerced from other types."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+class Links(BaseModel):
+    model_config = ConfigDict(
+        extra="allow", json_schema_extra={"additionalProperties": {"type": "string"}}
+    )
+
+    self: str
+
+
+# --- users and profiles ---------------------------------------------------------------
+
+
+class NewUser(Strict):
+    username: Username
+    email: Email
+    password: Password
+
+
+class NewUserRequest(Strict):
+    user: NewUser
+
+
+class LoginUser(Strict):
+    email: Annotated[str, StringConstraints(min_length=1, max_length=254)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_MAX)]
+
+
+class LoginUserRequest(Strict):
+    user: LoginUser
+
+
+class UpdateUser(Strict):
+    email: Email | None = None
+    username: Username | None = None
+    password: Password | None = None
+    image: ImageUrl | None = None
+    bio: Bio | None = None
+
+
+class UpdateUserRequest(Strict):
+    user: UpdateUser
+
+
+class User(BaseModel):
+    email: str
+    token: str
+    username: str
+    bio: str | None
+    image: str | None
+    links: Links
+
+
+class UserResponse(BaseModel):
+    user: User
+
+
+class Profile(BaseModel):
+    username: str
+    bio: str | None
+    image: str | None
+    following: bool
+    links: Links
+
+
+class ProfileResponse(BaseModel):
+    profile: Profile
+
+
+# --- articles ---------------------------------------------------------------------------
+
+
+class NewArticle(Strict):
+    title: Title
+    description: Description
+    body: Body
+    tagList: Annotated[list[TagName], Field(max_length=TAGS_MAX)] = []
+
+
+class NewArticleRequest(Strict):
+    article: NewArticle
+
+
+class UpdateArticle(Strict):
+    title: Title | None = None
+    description: Description | None = None
+    body: Body | None = None
+    tagList: Annotated[list[TagName], Field(max_length=TAGS_MAX)] | None = None
+
+
+class UpdateArticleRequest(Strict):
+    article: UpdateArticle
+
+
+class ArticleSummary(BaseModel):
+    """An article in a list: everything but the body."""
+
+    slug: str
+    title: str
+    description: str
+    tagList: list[str]
+    createdAt: Timestamp
+    updatedAt: Timestamp
+    favorited: bool
+    favoritesCount: int
+    author: Profile
+    links: Links
+
+
+class Article(ArticleSummary):
+    body: str
+
+
+class SingleArticleResponse(BaseModel):
+    article: Article
+
+
+class ListLinks(Links):
+    next: str | None = None
+    prev: str | None = None
+
+
+class MultipleArticlesResponse(BaseModel):
+    articles: list[ArticleSummary]
+    articlesCount: int
+    links: ListLinks
+
+
+class ArticleQuery(Strict):
+    """Filters and paging of GET /articles (query parameters arrive as text)."""
+
+    model_config = ConfigDict(strict=False, extra="ignore")
+
+    tag: str | None = None
+    author: str | None = None
+    favorited: str | None = None
+    q: Annotated[str, StringConstraints(max_length=200)] | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    offset: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+
+
+class FeedQuery(Strict):
+    model_config = ConfigDict(strict=False, extra="ignore")
+
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    offset: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+
+
+# --- comments and tags ---------------------------------------------------------------------
+
+
+class NewComment(Strict):
+    body: CommentBody
+
+
+class NewCommentRequest(Strict):
+    comment: NewComment
+
+
+class Comment(BaseModel):
+    id: int
+    body: str
+    createdAt: Timestamp
+    updatedAt: Timestamp
+    author: Profile
+    links: Links
+
+
+class SingleCommentResponse(BaseModel):
+    comment: Comment
+
+
+class MultipleCommentsResponse(BaseModel):
+    comments: list[Comment]
+
+
+class TagsResponse(BaseModel):
+    tags: list[str]
+
+
+class GenericErrors(BaseModel):
+    """{"errors": {"<field or subject>": ["message", ...]}}"""
+
+    errors: dict[str, list[str]]
