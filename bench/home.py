@@ -28,7 +28,8 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"DATABASE_URL": f"sqlite:///{folder}/bench.db", "SECRET_KEY": "bench"})
+        database = f"sqlite:///{folder}/bench.db"
+        app = create_app({"DATABASE_URL": database, "SECRET_KEY": "bench-" * 8})
         with app.app_context():
             upgrade()
         with Session(app.extensions["conduit.db"]) as session:

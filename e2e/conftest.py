@@ -49,7 +49,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         {
             "TESTING": True,
             "DATABASE_URL": f"sqlite:///{database}",
-            "SECRET_KEY": "e2e-secret",
+            "SECRET_KEY": "e2e-secret-for-the-browser-tests-0123456789",
             "RATELIMIT_ENABLED": False,
         }
     )

@@ -32,7 +32,7 @@ def make_test_app(database_url: str, **overrides: object) -> Flask:
         {
             "TESTING": True,
             "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret",
+            "SECRET_KEY": "test-secret-for-the-suite-0123456789abcdef",
             "FEED_PAGE_SIZE": 10,
             "RATELIMIT_ENABLED": False,  # the rate-limit tests turn it on
             **overrides,

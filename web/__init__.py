@@ -22,7 +22,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config.load(app.instance_path))
     if test_config is not None:
         app.config.from_mapping(test_config)
-    app.config.setdefault("MAX_CONTENT_LENGTH", 1024 * 1024)
     if app.config["CONDUIT_ENV"] != "production":
         # A variable a template forgets (or a fragment cannot see) fails loudly.
         app.jinja_env.undefined = StrictUndefined

@@ -9,7 +9,7 @@ from typing import Any
 from dotenv import dotenv_values
 
 ENVIRONMENTS = ("development", "production", "testing")
-DEV_SECRET = "dev-only-secret-change-me"
+DEV_SECRET = "dev-only-secret-change-me-before-deploying"
 # Secrets that must never reach production: the development one and common placeholders.
 WEAK_SECRETS = frozenset({"", DEV_SECRET, "secret", "changeme", "change-me", "dev", "development"})
 
@@ -59,6 +59,8 @@ def load(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[s
         # Articles per page in feeds.
         "FEED_PAGE_SIZE": _positive_int(env, "FEED_PAGE_SIZE", 10),
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # Larger request bodies are refused with 413.
+        "MAX_CONTENT_LENGTH": _positive_int(env, "MAX_BODY_BYTES", 1024 * 1024),
         # Sign-in and sign-up attempts (limits syntax: "10 per minute;50 per hour").
         "SIGNIN_LIMIT_PER_IP": env.get("SIGNIN_LIMIT_PER_IP", "20 per minute;100 per hour"),
         "SIGNIN_LIMIT_PER_ACCOUNT": env.get("SIGNIN_LIMIT_PER_ACCOUNT", "5 per minute;30 per hour"),

@@ -95,6 +95,7 @@ def operation(
 
 
 def _json_object() -> dict[str, Any]:
+    request.get_data(cache=True)  # a body over MAX_CONTENT_LENGTH is a 413 here, not a 422
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiError(422, {"body": ["must be a JSON object"]})

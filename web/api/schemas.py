@@ -178,8 +178,10 @@ class SingleArticleResponse(BaseModel):
 
 
 class ListLinks(Links):
-    next: str | None = None
-    prev: str | None = None
+    """Links of a list; `next` and `prev` only when there are such pages."""
+
+    next: str | None = Field(default=None, exclude_if=lambda link: link is None)
+    prev: str | None = Field(default=None, exclude_if=lambda link: link is None)
 
 
 class MultipleArticlesResponse(BaseModel):
