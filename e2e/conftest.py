@@ -1,12 +1,16 @@
 """Browser tests: Playwright drives Debian's Chromium against a live server.
 
-The server runs in a thread on a free loopback port with its own SQLite database,
-migrated and filled with demo data.
+The server is gunicorn, with the production configuration (gunicorn.conf.py), on a free
+loopback port and its own SQLite database, migrated and filled with demo data.
 """
 
 import os
 import shutil
-import threading
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,7 +20,6 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page
 from sqlmodel import Session
-from werkzeug.serving import make_server
 
 from e2e.actors import MODES, Actor
 from web import create_app
@@ -42,16 +45,22 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {**browser_type_launch_args, "executable_path": chromium_path()}
 
 
+SECRET = "e2e-secret-for-the-browser-tests-0123456789"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The app, in this process, on the live server's database (to arrange data)."""
     database = Path(tmp_path_factory.mktemp("e2e")) / "conduit.db"
     app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{database}",
-            "SECRET_KEY": "e2e-secret-for-the-browser-tests-0123456789",
-            "RATELIMIT_ENABLED": False,
-        }
+        {"TESTING": True, "DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": SECRET}
     )
     with app.app_context():
         upgrade()
@@ -62,12 +71,48 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 @pytest.fixture(scope="session")
-def live_server(live_app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+def live_server(live_app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """gunicorn with the production configuration, on a free loopback port."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CONDUIT_ENV": "testing",
+        "DATABASE_URL": live_app.config["DATABASE_URL"],
+        "SECRET_KEY": SECRET,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",  # one process: its in-memory cache and limits are the only ones
+        "GUNICORN_THREADS": "8",
+        "SIGNIN_LIMIT_PER_IP": "10000 per minute",
+        "SIGNIN_LIMIT_PER_ACCOUNT": "10000 per minute",
+    }
+    env.pop("REDIS_URL", None)
+    log = (tmp_path_factory.mktemp("e2e-log") / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "web:create_app()"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, server)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def _wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("gunicorn did not start within 30 s")
 
 
 @pytest.fixture

@@ -55,7 +55,7 @@ def test_article_preview(macro):
         "Hello &lt;world&gt;</a></h3>"
     ) in html
     assert '<time datetime="2026-11-02T08:30:00+00:00">November 2, 2026</time>' in html
-    assert 'src="/static/img/avatar.svg" alt=""' in html
+    assert re.search(r'src="/static/img/avatar.svg\?v=[0-9a-f]{12}" alt=""', html)
     # A visitor sees the count and a way to sign in to favorite.
     assert 'aria-label="Sign in to favorite “Hello &lt;world&gt;” (2 favorites)"' in html
     assert '<ul class="tag-list" aria-label="Tags of Hello &lt;world&gt;">' in html

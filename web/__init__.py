@@ -7,7 +7,24 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 from jinja2 import StrictUndefined
 
-from web import api, auth, config, db, errors, limits, migrate, rendering, seed, timing
+from web import (
+    api,
+    assets,
+    auth,
+    cache,
+    config,
+    db,
+    errors,
+    health,
+    limits,
+    migrate,
+    rendering,
+    requestlog,
+    security,
+    seed,
+    sessions,
+    timing,
+)
 from web.pages import articles, home, profiles, search, settings
 from web.pages import auth as auth_pages
 
@@ -27,6 +44,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.jinja_env.undefined = StrictUndefined
 
     db.init_app(app)
+    security.init_app(app)
+    requestlog.init_app(app)
+    sessions.init_app(app)
+    cache.init_app(app)
+    assets.init_app(app)
     rendering.init_app(app)
     timing.init_app(app)
     errors.init_app(app)
@@ -34,7 +56,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     limits.init_app(app)
     app.jinja_env.globals["current_theme"] = settings.current_theme
-    blueprints = (home.bp, auth_pages.bp, settings.bp, profiles.bp, articles.bp, search.bp)
+    blueprints = (
+        home.bp, auth_pages.bp, settings.bp, profiles.bp, articles.bp, search.bp, health.bp
+    )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     api.init_app(app, csrf)

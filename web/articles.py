@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, delete, exists, false, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from web.cache import POPULAR_TAGS, forget
 from web.models import (
     Article,
     ArticleSlug,
@@ -130,6 +131,7 @@ def create_article(
     assert article.id is not None
     _set_tags(session, article.id, normalise_tags(tags))
     index_article(session, article.id)
+    forget(POPULAR_TAGS)
     return article
 
 
@@ -172,6 +174,7 @@ def update_article(
     session.flush()
     index_article(session, article.id)
     session.commit()
+    forget(POPULAR_TAGS)
     return article
 
 
@@ -182,6 +185,7 @@ def delete_article(*, session: Session, article: Article, editor_id: int) -> Non
     unindex_article(session, article.id)
     session.delete(article)
     session.commit()
+    forget(POPULAR_TAGS)
 
 
 def _check_author(article: Article, user_id: int) -> None:

@@ -4,7 +4,7 @@ The API reads only this header, never the session cookie, so it needs no CSRF to
 A token carries a stamp of the password: changing the password revokes old tokens.
 """
 
-from flask import request
+from flask import g, request
 from flask_jwt_extended import create_access_token, decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
@@ -47,4 +47,5 @@ def authenticate(*, required: bool) -> User | None:
     )
     if user is None or claims.get("pwd") != _stamp(user):
         raise ApiError(401, {"token": ["is invalid or expired"]})
+    g.api_user_id = user.id
     return user

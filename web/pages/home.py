@@ -4,6 +4,7 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from web.articles import list_articles, popular_tags
 from web.auth import current_member
+from web.cache import POPULAR_TAGS, remember
 from web.db import get_session
 from web.pagination import PageOutOfRange
 from web.rendering import announce, render, wants_fragment
@@ -39,7 +40,7 @@ def index() -> Response:
         announce(f"{feed_title}, page {page.number} of {page.pages}")
         tags = []
     else:
-        tags = popular_tags(session=session)
+        tags = remember(POPULAR_TAGS, lambda: popular_tags(session=session))
     # The tabs this reader can use: "Your feed" only for members.
     tabs = []
     if viewer is not None:

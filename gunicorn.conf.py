@@ -1,0 +1,37 @@
+"""gunicorn settings for Conduit (used by the Procfile, the Dockerfile and the e2e server).
+
+Environment: PORT (8000), WEB_CONCURRENCY (workers: 2 per CPU + 1, at most 8),
+GUNICORN_THREADS (4 per worker), GUNICORN_TIMEOUT (30 s), FORWARDED_ALLOW_IPS.
+"""
+
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
+workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30  # on SIGTERM/HUP, finish in-flight requests first
+keepalive = 5
+max_requests = 2000  # recycle workers now and then, with jitter so they do not all restart
+max_requests_jitter = 200
+# The app loads once in the master; workers fork from it and open their own connections.
+preload_app = True
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+accesslog = "-"
+errorlog = "-"
+# Request id (from nginx, or made by the app) and duration in microseconds.
+access_log_format = (
+    '%(h)s "%(r)s" %(s)s %(b)s %(D)sus id=%({x-request-id}o)s "%(a)s"'
+)
+
+
+def post_fork(server, _worker):  # type: ignore[no-untyped-def]
+    """Database connections opened in the master must not be shared with the workers:
+    each worker starts with an empty pool of its own."""
+    app = server.app.wsgi()  # the preloaded Flask app
+    engine = getattr(app, "extensions", {}).get("conduit.db")
+    if engine is not None:
+        engine.dispose(close=False)

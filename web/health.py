@@ -1,0 +1,53 @@
+"""Health checks for load balancers and orchestrators (JSON, never cached).
+
+/healthz: the process answers. /readyz: the database answers and its schema is current,
+and Redis answers when it is configured; 503 otherwise.
+"""
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify
+from sqlalchemy.exc import SQLAlchemyError
+
+from web.db import engine
+from web.migrate import is_current
+
+bp = Blueprint("health", __name__)
+
+
+def _answer(body: dict[str, Any], status: int = 200) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return _answer({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    checks: dict[str, str] = {}
+    try:
+        checks["database"] = "ok" if is_current(engine()) else "migrations pending"
+    except SQLAlchemyError as error:
+        checks["database"] = f"unreachable: {type(error).__name__}"
+    redis_url = current_app.config.get("REDIS_URL")
+    if redis_url:
+        checks["redis"] = _redis_state(redis_url)
+    ready = all(state == "ok" for state in checks.values())
+    return _answer(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503
+    )
+
+
+def _redis_state(url: str) -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5).ping()
+    except redis.RedisError as error:
+        return f"unreachable: {type(error).__name__}"
+    return "ok"
