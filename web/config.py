@@ -59,6 +59,8 @@ def load(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[s
         # Articles per page in feeds.
         "FEED_PAGE_SIZE": _positive_int(env, "FEED_PAGE_SIZE", 10),
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # Names this app server in an X-Served-By header (useful behind a load balancer).
+        "INSTANCE_NAME": env.get("INSTANCE_NAME") or None,
         # Larger request bodies are refused with 413.
         "MAX_CONTENT_LENGTH": _positive_int(env, "MAX_BODY_BYTES", 1024 * 1024),
         # Sign-in and sign-up attempts (limits syntax: "10 per minute;50 per hour").

@@ -36,6 +36,8 @@ def init_app(app: Flask) -> None:
     def finish(response: Response) -> Response:
         request_id = g.get("request_id") or uuid.uuid4().hex
         response.headers["X-Request-ID"] = request_id
+        if app.config.get("INSTANCE_NAME"):
+            response.headers["X-Served-By"] = app.config["INSTANCE_NAME"]
         if app.testing and not app.config.get("ACCESS_LOG"):
             return response
         duration_ms = (time.perf_counter() - g.get("request_start", time.perf_counter())) * 1000

@@ -1,0 +1,286 @@
+"""Production concerns: security headers, cookies, proxies, health, logs, static files,
+and the deployment files (gunicorn, nginx, Docker)."""
+
+import json
+import logging
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import text
+
+from tests.conftest import make_test_app
+from web.security import CSP
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPECTED_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
+PAGES = [
+    "/", "/?page=2", "/login", "/register", "/profile/writer", "/article/article-1",
+    "/search?q=article", "/no/such/page", "/api/tags", "/api/docs", "/healthz",
+]  # fmt: skip
+
+
+@pytest.fixture
+def site(db, client, auth):
+    from tests.factories import make_articles, make_user
+
+    make_articles(db, make_user(db, "writer"), 12)
+    return client
+
+
+def test_csp_is_strict():
+    assert CSP == EXPECTED_CSP
+    assert "unsafe-inline" not in CSP
+    assert "unsafe-eval" not in CSP
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_security_headers_on_every_page_type(site, url):
+    headers = site.get(url).headers
+    assert headers["Content-Security-Policy"] == EXPECTED_CSP
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "camera=()" in headers["Permissions-Policy"]
+    assert "Strict-Transport-Security" not in headers  # only in production
+
+
+INLINE = [
+    re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I),  # a script element without src
+    re.compile(r"<style\b", re.I),
+    re.compile(r"\sstyle\s*=", re.I),
+    re.compile(r"\son[a-z]+\s*=", re.I),  # onclick= and friends
+    re.compile(r"\shx-on", re.I),
+    re.compile(r"javascript:", re.I),
+]
+
+
+@pytest.mark.parametrize("url", [u for u in PAGES if not u.startswith(("/api/tags", "/healthz"))])
+def test_no_inline_script_or_style_in_any_page(site, auth, url):
+    for who in ("visitor", "member"):
+        if who == "member":
+            auth.register("reader")
+        html = site.get(url).text
+        for pattern in INLINE:
+            assert not pattern.search(html), (url, who, pattern.pattern)
+
+
+def test_production_cookies_and_hsts(db_url):
+    app = make_test_app(db_url, CONDUIT_ENV="production")
+    assert app.config["SESSION_COOKIE_SECURE"] is False  # make_test_app keeps testing values
+    prod = __import__("web.config", fromlist=["load"]).load(
+        "/tmp", {"CONDUIT_ENV": "production", "SECRET_KEY": "s" * 40}
+    )
+    assert prod["SESSION_COOKIE_SECURE"] is True
+    assert prod["REMEMBER_COOKIE_SECURE"] is True
+    assert prod["SESSION_COOKIE_HTTPONLY"] is True
+    assert prod["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert prod["CORS_ORIGINS"] == []
+    production_app = make_test_app(db_url, CONDUIT_ENV="production", SESSION_COOKIE_SECURE=True)
+    response = production_app.test_client().get("/login")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    for each in (app, production_app):
+        each.extensions["conduit.db"].dispose()
+
+
+def test_one_trusted_proxy(client):
+    """Client IP and scheme come from the last hop only (nginx); earlier hops are ignored."""
+    from flask import request
+
+    app = client.application
+
+    @app.get("/_whoami")
+    def whoami() -> dict[str, str]:
+        return {"ip": request.remote_addr or "", "scheme": request.scheme, "host": request.host}
+
+    seen = client.get(
+        "/_whoami",
+        headers={
+            "X-Forwarded-For": "6.6.6.6, 203.0.113.7",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "conduit.example",
+        },
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    ).json
+    assert seen == {"ip": "203.0.113.7", "scheme": "https", "host": "conduit.example"}
+    assert client.get("/_whoami").json["ip"] == "127.0.0.1"
+
+
+def test_health_endpoints(client):
+    live = client.get("/healthz")
+    assert (live.status_code, live.json) == (200, {"status": "ok"})
+    assert live.headers["Cache-Control"] == "no-store"
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json == {"status": "ok", "checks": {"database": "ok"}}
+    assert ready.headers["Cache-Control"] == "no-store"
+
+
+def test_readyz_when_the_database_is_down():
+    app = make_test_app("postgresql+psycopg://nobody@127.0.0.1:1/none")  # nothing listens
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["status"] == "unavailable"
+    assert response.json["checks"]["database"].startswith("unreachable")
+    assert app.test_client().get("/healthz").status_code == 200
+
+
+def test_readyz_when_migrations_are_pending(app):
+    with app.extensions["conduit.db"].begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["checks"]["database"] == "migrations pending"
+
+
+def test_readyz_and_pages_when_redis_is_down(db_url):
+    app = make_test_app(db_url, REDIS_URL="redis://127.0.0.1:1/0")
+    client = app.test_client()
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json["checks"]["redis"].startswith("unreachable")
+    # Pages keep being served: no session (a visitor), no cache, never a 500.
+    for url in ["/", "/login", "/search?q=x"]:
+        assert client.get(url).status_code == 200
+    app.extensions["conduit.db"].dispose()
+
+
+def test_request_ids(client):
+    given = client.get("/", headers={"X-Request-ID": "abc-123"})
+    assert given.headers["X-Request-ID"] == "abc-123"
+    made = client.get("/").headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", made)
+    forged = client.get("/", headers={"X-Request-ID": "<bad id with spaces>"})
+    assert re.fullmatch(r"[0-9a-f]{32}", forged.headers["X-Request-ID"])
+
+
+def test_json_access_log_in_production(db_url, caplog):
+    app = make_test_app(db_url, CONDUIT_ENV="production", ACCESS_LOG=True)
+    from web import requestlog
+
+    requestlog.log.propagate = True
+    try:
+        with caplog.at_level(logging.INFO, logger="conduit.access"):
+            app.test_client().get("/login?x=1", headers={"X-Request-ID": "req-1"})
+    finally:
+        requestlog.log.propagate = False
+    line = json.loads(caplog.records[-1].getMessage())
+    assert line["method"] == "GET"
+    assert line["path"] == "/login"
+    assert line["status"] == 200
+    assert line["request_id"] == "req-1"
+    assert line["user_id"] is None
+    assert line["duration_ms"] >= 0
+    app.extensions["conduit.db"].dispose()
+
+
+def test_instance_name_header(db_url):
+    app = make_test_app(db_url, INSTANCE_NAME="app7")
+    assert app.test_client().get("/healthz").headers["X-Served-By"] == "app7"
+    app.extensions["conduit.db"].dispose()
+
+
+def test_static_urls_are_fingerprinted(client):
+    html = client.get("/").text
+    css = re.search(r'href="(/static/css/conduit\.css\?v=([0-9a-f]{12}))"', html)
+    assert css
+    with client.get(css.group(1)) as response:
+        assert response.status_code == 200
+
+
+# --- deployment files ---------------------------------------------------------------------
+
+
+def test_procfile_runs_gunicorn_and_migrations():
+    lines = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines())
+    assert "gunicorn -c gunicorn.conf.py" in lines["web"]
+    assert lines["release"].strip() == "flask --app web db upgrade"
+
+
+def test_gunicorn_config(monkeypatch):
+    monkeypatch.setenv("PORT", "9123")
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    config: dict[str, object] = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), config)
+    assert config["bind"] == "0.0.0.0:9123"
+    assert config["workers"] == 3
+    assert config["preload_app"] is True
+    assert "x-request-id" in str(config["access_log_format"])
+    assert "%(D)s" in str(config["access_log_format"])
+    assert callable(config["post_fork"])
+
+
+def test_dockerfile_structure():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM \S+ AS (\S+)", dockerfile, re.M)
+    assert {"assets", "python-deps", "web", "proxy"} <= set(stages)
+    web = dockerfile.split("AS web", 1)[1]
+    assert re.search(r"^USER conduit$", web, re.M)
+    assert "HEALTHCHECK" in web
+    assert "/healthz" in web
+    assert 'CMD ["gunicorn", "-c", "gunicorn.conf.py", "web:create_app()"]' in web
+    assert "npm ci" in dockerfile
+    assert "htmx.min.js" in dockerfile
+    assert "SECRET_KEY" not in dockerfile
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".venv", "node_modules", "static/vendor", ".env"} <= set(ignored)
+
+
+def test_compose_structure():
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    assert {"nginx", "app1", "app2", "postgres", "redis", "migrate"} <= set(services)
+    for name in ("app1", "app2"):
+        app = services[name]
+        assert app["build"]["target"] == "web"
+        assert app["environment"]["DATABASE_URL"].startswith("postgresql+psycopg://")
+        assert app["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+        assert "${SECRET_KEY:?" in app["environment"]["SECRET_KEY"]
+        assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert services["migrate"]["command"] == ["flask", "--app", "web", "db", "upgrade"]
+    assert services["nginx"]["build"]["target"] == "proxy"
+    assert services["nginx"]["ports"] == ["8080:80"]
+
+
+def _render(tmp_path: Path) -> Path:
+    from deploy.render_nginx import render
+
+    conf = render(
+        upstreams=["127.0.0.1:8001", "127.0.0.1:8002"],
+        listen="127.0.0.1:18080",
+        static_root=str(ROOT / "static"),
+        runtime=str(tmp_path),
+    )
+    path = tmp_path / "nginx.conf"
+    path.write_text(conf)
+    return path
+
+
+def test_nginx_config_renders(tmp_path):
+    conf = _render(tmp_path).read_text()
+    assert "server 127.0.0.1:8001" in conf
+    assert "server 127.0.0.1:8002" in conf
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
+    assert "proxy_set_header X-Request-ID $conduit_request_id;" in conf
+    assert "max-age=31536000, immutable" in conf
+    assert "client_max_body_size 1m;" in conf
+    assert "gzip on;" in conf
+    assert f"alias {ROOT / 'static'}/;" in conf
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed (CI installs it)")
+def test_nginx_accepts_the_rendered_config(tmp_path):
+    result = subprocess.run(
+        ["nginx", "-t", "-c", str(_render(tmp_path))], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
