@@ -7,7 +7,7 @@ GUNICORN_THREADS (4 per worker), GUNICORN_TIMEOUT (30 s), FORWARDED_ALLOW_IPS.
 import multiprocessing
 import os
 
-bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread"
@@ -23,9 +23,7 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
 errorlog = "-"
 # Request id (from nginx, or made by the app) and duration in microseconds.
-access_log_format = (
-    '%(h)s "%(r)s" %(s)s %(b)s %(D)sus id=%({x-request-id}o)s "%(a)s"'
-)
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus id=%({x-request-id}o)s "%(a)s"'
 
 
 def post_fork(server, _worker):  # type: ignore[no-untyped-def]

@@ -41,8 +41,12 @@ def render(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--upstream", action="append", default=[], help="host:port of an app server")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "--upstream", action="append", default=[], help="host:port of an app server"
+    )
     parser.add_argument("--listen", default="80")
     parser.add_argument("--server-name", default="_")
     parser.add_argument("--static-root", default="/srv/conduit/static")
