@@ -35,6 +35,11 @@ def make_test_app(database_url: str, **overrides: object) -> Flask:
             "SECRET_KEY": "test-secret-for-the-suite-0123456789abcdef",
             "FEED_PAGE_SIZE": 10,
             "RATELIMIT_ENABLED": False,  # the rate-limit tests turn it on
+            # With REDIS_URL set, every app gets keys of its own in the shared Redis (the
+            # limiter, one per process, keeps the first app's prefix: still "test-...").
+            "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}:cache:",
+            "SESSION_KEY_PREFIX": f"test-{uuid.uuid4().hex}:session:",
+            "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
             **overrides,
         }
     )
@@ -45,6 +50,23 @@ def migrate(database_url: str) -> None:
     with app.app_context():
         upgrade()
     app.extensions["conduit.db"].dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_redis() -> Iterator[None]:
+    """Remove the keys this run's apps left in the shared Redis (when REDIS_URL is set)."""
+    yield
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return
+    import redis
+
+    store = redis.Redis.from_url(url)
+    for pattern in ("test-*", "LIMITS:LIMITER/test-*"):
+        keys = list(store.scan_iter(match=pattern, count=1000))
+        if keys:
+            store.delete(*keys)
+    store.close()
 
 
 @pytest.fixture(scope="session")

@@ -122,7 +122,11 @@ def test_health_endpoints(client):
     assert live.headers["Cache-Control"] == "no-store"
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json == {"status": "ok", "checks": {"database": "ok"}}
+    expected = {
+        "database": "ok",
+        **({"redis": "ok"} if client.application.config["REDIS_URL"] else {}),
+    }
+    assert ready.json == {"status": "ok", "checks": expected}
     assert ready.headers["Cache-Control"] == "no-store"
 
 
@@ -144,7 +148,11 @@ def test_readyz_when_migrations_are_pending(app):
 
 
 def test_readyz_and_pages_when_redis_is_down(db_url):
-    app = make_test_app(db_url, REDIS_URL="redis://127.0.0.1:1/0")
+    # Sessions, cache and readiness use the dead Redis. (Rate-limit storage stays in memory:
+    # the limiter is one per process, and its own fallback is Flask-Limiter's to test.)
+    app = make_test_app(
+        db_url, REDIS_URL="redis://127.0.0.1:1/0", RATELIMIT_STORAGE_URI="memory://"
+    )
     client = app.test_client()
     ready = client.get("/readyz")
     assert ready.status_code == 503

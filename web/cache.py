@@ -19,7 +19,8 @@ POPULAR_TAGS = "popular-tags"
 
 def init_app(app: Flask) -> None:
     url = app.config.get("REDIS_URL")
-    config = {"CACHE_DEFAULT_TIMEOUT": 300, "CACHE_KEY_PREFIX": "conduit:cache:"}
+    prefix = app.config.get("CACHE_KEY_PREFIX") or "conduit:cache:"
+    config = {"CACHE_DEFAULT_TIMEOUT": 300, "CACHE_KEY_PREFIX": prefix}
     if url:
         config |= {
             "CACHE_TYPE": "RedisCache",

@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
     if not url:
         return
     client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    prefix = app.config.get("SESSION_KEY_PREFIX") or "conduit:session:"
     app.session_interface = ResilientRedisSessions(
-        app, client=client, key_prefix="conduit:session:", use_signer=False
+        app, client=client, key_prefix=prefix, use_signer=False
     )
