@@ -261,7 +261,6 @@ def get_article(*, session: Session, slug: str, viewer_id: int | None) -> Articl
         return None
     article, author, count, favorited, follows = row
     assert article.id is not None
-    assert author.id is not None
     return ArticleDetail(
         id=article.id,
         slug=article.slug,
@@ -270,13 +269,7 @@ def get_article(*, session: Session, slug: str, viewer_id: int | None) -> Articl
         body=article.body,
         created_at=article.created_at,
         updated_at=article.updated_at,
-        author=Profile(
-            id=author.id,
-            username=author.username,
-            bio=author.bio,
-            image=author.image,
-            following=bool(follows),
-        ),
+        author=Profile.of(author, following=bool(follows)),
         tags=tags_by_article(session, [article.id]).get(article.id, []),
         favorites_count=count,
         favorited=bool(favorited),

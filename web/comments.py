@@ -65,17 +65,10 @@ def delete_comment(*, session: Session, article_id: int, comment_id: int, user_i
 
 def _view(comment: Comment, author: User, following: bool) -> CommentView:
     assert comment.id is not None
-    assert author.id is not None
     return CommentView(
         id=comment.id,
         body=comment.body,
         created_at=comment.created_at,
         updated_at=comment.updated_at,
-        author=Profile(
-            id=author.id,
-            username=author.username,
-            bio=author.bio,
-            image=author.image,
-            following=following,
-        ),
+        author=Profile.of(author, following=following),
     )

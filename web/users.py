@@ -34,6 +34,13 @@ class Profile:
     image: str | None
     following: bool
 
+    @classmethod
+    def of(cls, user: User, *, following: bool) -> "Profile":
+        assert user.id is not None
+        return cls(
+            id=user.id, username=user.username, bio=user.bio, image=user.image, following=following
+        )
+
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password)

@@ -51,7 +51,7 @@ def _article_links(slug: str) -> schemas.Links:
     )
 
 
-def article_summary(item: ArticlePreview) -> schemas.ArticleSummary:
+def article_summary(item: ArticlePreview | ArticleDetail) -> schemas.ArticleSummary:
     return schemas.ArticleSummary(
         slug=item.slug,
         title=item.title,
@@ -67,20 +67,9 @@ def article_summary(item: ArticlePreview) -> schemas.ArticleSummary:
 
 
 def article(item: ArticleDetail) -> schemas.SingleArticleResponse:
+    """The whole article: its summary plus the body."""
     return schemas.SingleArticleResponse(
-        article=schemas.Article(
-            slug=item.slug,
-            title=item.title,
-            description=item.description,
-            body=item.body,
-            tagList=item.tags,
-            createdAt=item.created_at,
-            updatedAt=item.updated_at,
-            favorited=item.favorited,
-            favoritesCount=item.favorites_count,
-            author=profile(item.author),
-            links=_article_links(item.slug),
-        )
+        article=schemas.Article(**dict(article_summary(item)), body=item.body)
     )
 
 
