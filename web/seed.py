@@ -47,6 +47,18 @@ TITLES = [
 ]
 
 
+DESCRIPTIONS = [
+    "A practical look at {topic} for busy teams.",
+    "What {n} years of {topic} taught me about {other}.",
+    "Notes from moving a real project to {topic}.",
+    "The short version: {topic} is simpler than it looks.",
+    "How {topic} and {other} fit together, with examples.",
+    "Small habits that make {topic} less painful.",
+    "Everything I wish I had known before starting with {topic}.",
+    "A checklist for {topic}, tested on {n} projects.",
+]
+
+
 @dataclass
 class SeedResult:
     users: int = 0
@@ -84,7 +96,9 @@ def seed_demo(*, session: Session, users: int, articles: int, progress: bool = F
                 n=rng.randint(3, 12), topic=tags[0], other=rng.choice(TOPICS)
             )
             title = title[0].upper() + title[1:]
-            description = fake.sentence(nb_words=rng.randint(10, 18))
+            description = rng.choice(DESCRIPTIONS).format(
+                topic=tags[0], other=rng.choice(TOPICS), n=rng.randint(2, 9)
+            )
             body = _markdown_body(fake, rng)
             created = now - timedelta(days=articles - i, minutes=rng.randint(0, 600))
             commenters = rng.sample(ids, rng.randint(0, min(4, len(ids))))
