@@ -9,7 +9,7 @@ article. With JS on, axe checks every page involved in the light and dark themes
 import re
 from collections.abc import Callable
 
-from playwright.sync_api import Dialog, expect
+from playwright.sync_api import Browser, Dialog, expect
 
 from e2e.actors import Actor, check_axe, expect_status, sign_in, wait_for_htmx
 from e2e.conftest import MEMBER_PASSWORD
@@ -151,3 +151,31 @@ def test_search_finds_an_article(actor: Actor):
         expect(box).to_be_focused()  # typing goes on in the same box
         expect_status(page, "found for")
     check_axe(actor)
+
+
+def test_confirmation_and_forbidden_pages_have_no_axe_violations(
+    browser: Browser, base_url: str, make_member
+):
+    """axe (JS on) on the pages the journeys reach only without JS or by mistake."""
+    writer, other = (
+        Actor(browser.new_context(base_url=base_url).new_page(), "js") for _ in range(2)
+    )
+    sign_in(writer, make_member("confirm_writer"), MEMBER_PASSWORD)
+    sign_in(other, make_member("confirm_other"), MEMBER_PASSWORD)
+    page = writer.page
+    page.goto("/editor")
+    writer.fill(page.get_by_label("Title"), "To be confirmed")
+    writer.fill(page.get_by_label("What's this article about?"), "Checking pages")
+    writer.fill(page.get_by_label("Article (Markdown)"), "Body")
+    writer.press(page.get_by_role("button", name="Publish article"))
+    expect_status(page, "Your article is published.")
+    slug = page.url.rsplit("/", 1)[1]
+    page.goto(f"/article/{slug}/delete")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete “To be confirmed”?")
+    check_axe(writer)
+    forbidden = other.page.goto(f"/editor/{slug}")
+    assert forbidden is not None
+    assert forbidden.status == 403
+    check_axe(other)
+    for actor in (writer, other):
+        actor.page.context.close()
