@@ -177,5 +177,7 @@ def test_confirmation_and_forbidden_pages_have_no_axe_violations(
     assert forbidden is not None
     assert forbidden.status == 403
     check_axe(other)
+    writer.press(page.get_by_role("button", name="Yes, delete it"))  # leave the feed as it was
+    expect_status(page, "is deleted.")
     for actor in (writer, other):
         actor.page.context.close()

@@ -43,13 +43,14 @@ def highlight(snippet: str) -> Markup:
 
 _SQLITE_COUNT = "SELECT count(*) FROM article_fts WHERE article_fts MATCH :q"
 _SQLITE_PAGE = (
-    "SELECT rowid, snippet(article_fts, 2, :start, :end, '…', 24) FROM article_fts "
+    "SELECT rowid, snippet(article_fts, -1, :start, :end, '…', 24) FROM article_fts "
     "WHERE article_fts MATCH :q "
     "ORDER BY bm25(article_fts, 10.0, 4.0, 1.0, 6.0), rowid DESC LIMIT :limit OFFSET :offset"
 )
 _POSTGRES_COUNT = "SELECT count(*) FROM article_fts WHERE document @@ to_tsquery('english', :q)"
 _POSTGRES_PAGE = (
-    "SELECT a.id, ts_headline('english', a.body, query, "
+    "SELECT a.id, ts_headline('english', a.title || '. ' || a.description || ' ' || a.body, "
+    "query, "
     "'StartSel=' || :start || ', StopSel=' || :end || ', MaxWords=30, MinWords=12, "
     'MaxFragments=2, FragmentDelimiter=" … "\') '
     "FROM article_fts AS f JOIN article AS a ON a.id = f.article_id, "
