@@ -20,10 +20,10 @@ max_requests_jitter = 200
 preload_app = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
-accesslog = "-"
+# Each request is logged once, by the app (web/requestlog.py: JSON with its request id,
+# user and duration); gunicorn logs only its own events and errors.
+accesslog = None
 errorlog = "-"
-# Request id (from nginx, or made by the app) and duration in microseconds.
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus id=%({x-request-id}o)s "%(a)s"'
 
 
 def post_fork(server, _worker):  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ loopback port and its own SQLite database, migrated and filled with demo data.
 """
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -18,7 +19,7 @@ os.environ["CONDUIT_ENV"] = "testing"
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 from sqlmodel import Session
 
 from e2e.actors import MODES, Actor
@@ -142,20 +143,42 @@ def mode(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+# The browser's own line for an answer with an error status: expected whenever the
+# server says no (401, 404, 422...). Anything else in the console is a failure.
+STATUS_LINE = re.compile(r"^Failed to load resource: the server responded with a status of 4\d\d")
+
+
+def watch_console(page: Page, problems: list[str]) -> None:
+    """Collect console errors (CSP violations are logged as errors) and page errors."""
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error" and not STATUS_LINE.match(message.text):
+            problems.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
+
+
 @pytest.fixture
 def new_actor(browser: Browser, base_url: str, mode: str) -> Iterator[Callable[[], Actor]]:
-    """Make people who use the site in this test's mode, each in a browser of their own."""
+    """Make people who use the site in this test's mode, each in a browser of their own.
+
+    Every page they open must stay clean: no console error, no CSP violation.
+    """
     contexts: list[BrowserContext] = []
+    problems: list[str] = []
 
     def make() -> Actor:
         context = browser.new_context(base_url=base_url, java_script_enabled=mode != "nojs")
         context.set_default_timeout(10_000)
+        context.on("page", lambda page: watch_console(page, problems))
         contexts.append(context)
         return Actor(context.new_page(), mode)
 
     yield make
     for context in contexts:
         context.close()
+    assert problems == [], problems
 
 
 @pytest.fixture

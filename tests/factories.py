@@ -6,7 +6,7 @@ from itertools import count
 from sqlmodel import Session
 
 from web.articles import create_article
-from web.models import Favorite, User, utcnow
+from web.models import Favorite, Follow, User, utcnow
 
 _numbers = count(1)
 
@@ -56,4 +56,11 @@ def make_articles(
 def favorite(session: Session, user: User, article_id: int) -> None:
     assert user.id is not None
     session.add(Favorite(user_id=user.id, article_id=article_id))
+    session.commit()
+
+
+def follow(session: Session, follower: User, followed: User) -> None:
+    assert follower.id is not None
+    assert followed.id is not None
+    session.add(Follow(follower_id=follower.id, followed_id=followed.id))
     session.commit()

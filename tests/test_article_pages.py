@@ -41,7 +41,7 @@ def test_publish_and_read(author):
     html = page.text
     assert page.status_code == 200
     assert '<h1 id="article-title" tabindex="-1" data-focus-after-swap>Hello htmx</h1>' in html
-    assert "<h2>Part</h2>" in html
+    assert "<h2>Part</h2>" in html  # the body's top headings rank right under the title
     assert "<strong>bold</strong>" in html
     assert '<li class="tag"><a href="/?tag=flask">flask</a></li>' in html
     assert "Your article is published." in html
@@ -64,7 +64,8 @@ def test_visitors_read_and_are_offered_sign_in(author, client):
 def test_other_members_get_follow_and_favorite(author, reader):
     html = reader.get("/article/hello-htmx").text
     assert "Follow ana" in html
-    assert 'id="favorite-button-1"' in html
+    assert 'id="favorite-button-1-banner"' in html
+    assert 'id="favorite-button-1-end"' in html
     assert 'aria-pressed="false"' in html
     assert "Edit article" not in html
 
@@ -75,8 +76,8 @@ def test_unknown_article_is_404(client):
 
 def test_editor_needs_an_account(client):
     response = client.get("/editor")
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/login?next=%2Feditor"
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/login?next=/editor"
 
 
 @pytest.mark.parametrize(
@@ -135,7 +136,7 @@ def test_only_the_author_may_edit_or_delete(author, reader):
     for url in ["/editor/hello-htmx", "/article/hello-htmx/delete"]:
         response = reader.get(url)
         assert response.status_code == 403
-        assert "Only the author can change this article." in response.text
+        assert "Only its author can change it." in response.text
     response = post(reader, "/article/hello-htmx/delete", confirmed="yes")
     assert response.status_code == 403
     assert reader.get("/article/hello-htmx").status_code == 200
@@ -174,30 +175,42 @@ def test_favorite_without_js_goes_back(author, reader):
 def test_favorite_with_htmx_swaps_the_button(author, reader):
     for _ in range(2):  # twice is the same as once
         response = post(
-            reader,
-            "/article/hello-htmx/favorite",
-            headers={**HTMX, "HX-Target": "favorite-1"},
-            compact="yes",
+            reader, "/article/hello-htmx/favorite", headers={**HTMX, "HX-Target": "favorite-1-list"}
         )
     html = response.text
-    assert html.lstrip().startswith('<form id="favorite-1"')
-    assert 'id="favorite-button-1"' in html
+    assert html.lstrip().startswith('<form id="favorite-1-list"')
+    assert 'id="favorite-button-1-list"' in html
     assert 'aria-pressed="true"' in html
     assert 'aria-label="Favorite “Hello htmx” (1 favorite)"' in html
     assert 'action="/article/hello-htmx/unfavorite"' in html
+    assert 'hx-swap-oob="true"' not in html.split('<div id="status"')[0]  # no twin in a list
     assert "Added to your favorites" in html  # announced out-of-band
     undo = post(
-        reader, "/article/hello-htmx/unfavorite", headers={**HTMX, "HX-Target": "favorite-1"}
+        reader, "/article/hello-htmx/unfavorite", headers={**HTMX, "HX-Target": "favorite-1-list"}
     )
     assert 'aria-pressed="false"' in undo.text
-    assert "(0)" in undo.text
+    assert "(0 favorites)" in undo.text
 
 
-def test_visitors_cannot_favorite(author, client):
+def test_favorite_on_the_article_page_updates_both_of_its_buttons(author, reader):
+    response = post(
+        reader, "/article/hello-htmx/favorite", headers={**HTMX, "HX-Target": "favorite-1-end"}
+    )
+    html = response.text
+    assert html.lstrip().startswith('<form id="favorite-1-end"')
+    assert '<form id="favorite-1-banner" class="favorite-form"' in html
+    assert html.count('hx-swap-oob="true"') == 1
+    assert html.count('Favorite <span class="count">(1)</span>') == 2
+    page = reader.get("/article/hello-htmx").text
+    assert 'id="favorite-button-1-banner"' in page
+    assert 'id="favorite-button-1-end"' in page
+
+
+def test_visitors_are_asked_to_sign_in_and_come_back(author, client):
     visitor = client.application.test_client()
-    response = post(visitor, "/article/hello-htmx/favorite")
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login")
+    response = post(visitor, "/article/hello-htmx/favorite", next="/article/hello-htmx")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/login?next=/article/hello-htmx"
 
 
 def test_comments_without_js(author, reader):
@@ -217,13 +230,23 @@ def test_empty_comment_is_422(author):
     assert response.status_code == 422
     assert "Write something before posting." in response.text
     assert "<!doctype html>" in response.text
+    assert 'action="/article/hello-htmx/comments"' in response.text
+    assert 'class="error-summary"' in response.text
     partial = post(
         author, "/article/hello-htmx/comments", body="", headers={**HTMX, "HX-Target": "comments"}
     )
     assert partial.status_code == 422
-    assert partial.headers["HX-Retarget"] == "#comment-form"
-    assert partial.headers["HX-Reswap"] == "outerHTML"
-    assert partial.text.lstrip().startswith('<form id="comment-form"')
+    assert "HX-Retarget" not in partial.headers
+    html = partial.text
+    # Nothing is added to the list; the form comes back in place, its field focused,
+    # and the message is announced once, in the status region.
+    assert html.lstrip().startswith('<form id="comment-form"')
+    assert 'hx-swap-oob="true"' in html
+    assert 'aria-invalid="true"' in html
+    assert re.search(r"<textarea[^>]* autofocus", html)
+    assert 'class="error-summary"' not in html
+    assert html.count("Write something before posting.") == 2  # the field, the status
+    assert '<p class="status-message status-problem">Write something' in html
 
 
 def test_comment_with_htmx(author):
@@ -233,11 +256,13 @@ def test_comment_with_htmx(author):
     html = response.text
     assert re.match(r'\s*<li id="comment-\d+" class="comment" tabindex="-1"', html)
     assert " autofocus>" in html
-    assert 'id="comment-form"' in html
-    assert 'hx-swap-oob="true"' in html
+    assert '<form id="comment-form"' in html
     assert "Your comment is posted." in html
     assert 'name="body"' in html
     assert ">Hi</textarea>" not in html
+    # What the section says about its comments changes in the same answer.
+    assert '<span id="comments-count" class="count" hx-swap-oob="true">(1)</span>' in html
+    assert '<p id="comments-empty" class="empty" hx-swap-oob="true" hidden>' in html
 
 
 def test_delete_comments(author, reader, db):
@@ -247,9 +272,15 @@ def test_delete_comments(author, reader, db):
     assert post(author, url).status_code == 403
     response = post(reader, url, headers={**HTMX, "HX-Target": f"comment-{comment_id}"})
     assert response.status_code == 200
-    assert response.text.startswith('<div id="status" hx-swap-oob="innerHTML">')
-    assert "Your comment is deleted." in response.text
-    assert post(reader, url).status_code == 404
+    html = response.text
+    assert html.startswith('<span id="comments-count" class="count" hx-swap-oob="true">(0)</span>')
+    assert '<p id="comments-empty" class="empty" hx-swap-oob="true">No comments yet.</p>' in html
+    assert "Your comment is deleted." in html
+    # Deleted already (in another tab): the same result, said plainly.
+    again = post(reader, url, headers={**HTMX, "HX-Target": f"comment-{comment_id}"})
+    assert again.status_code == 200
+    assert "That comment was already deleted." in again.text
+    assert post(reader, url).status_code == 303
     assert post(reader, "/article/nope/comments/1/delete").status_code == 404
 
 
@@ -266,8 +297,8 @@ def test_article_page_costs_constant_queries(author, db, queries, comments):
         post(author, "/article/hello-htmx/comments", body=f"Comment {n}")
     queries.clear()
     author.get("/article/hello-htmx")
-    # member, article by slug, article as the viewer sees it, its tags, comments
-    assert len(queries) == 5, queries
+    # member, the article as the viewer sees it, its tags, its comments
+    assert len(queries) == 4, queries
 
 
 def test_your_feed_shows_followed_authors_only(author, reader, db):
@@ -278,7 +309,9 @@ def test_your_feed_shows_followed_authors_only(author, reader, db):
     assert "Hello htmx" in html
     assert "Stranger" not in html
     visitor = reader.application.test_client()
-    assert visitor.get("/?feed=following").status_code == 404
+    asked = visitor.get("/?feed=following")
+    assert asked.status_code == 303
+    assert asked.headers["Location"] == "/login?next=/?feed%3Dfollowing"
     assert "Your feed" not in visitor.get("/").text
 
 

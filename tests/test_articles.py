@@ -1,10 +1,10 @@
 import pytest
 
-from tests.factories import favorite, make_articles, make_user
+from tests.factories import favorite, follow, make_articles, make_user
 from web.articles import (
-    NotAllowed,
     create_article,
     delete_article,
+    editable_article,
     favorites_count,
     find_article,
     get_article,
@@ -12,15 +12,14 @@ from web.articles import (
     normalise_tags,
     parse_tags,
     popular_tags,
+    set_favorite,
     slugify,
     unique_slug,
     update_article,
 )
-from web.articles import favorite as favorite_article
-from web.articles import unfavorite as unfavorite_article
 from web.models import Article
 from web.pagination import Page, PageOutOfRange
-from web.users import follow
+from web.problems import Moved, NotAllowed, NotFound
 
 
 @pytest.mark.parametrize(
@@ -51,7 +50,7 @@ def test_unique_slug_adds_a_short_suffix_on_collision(db):
     assert first.slug == "same"
     assert second.slug.startswith("same-")
     assert len(second.slug) == len("same-") + 6
-    assert unique_slug(db, "Fresh title") == "fresh-title"
+    assert unique_slug(session=db, title="Fresh title") == "fresh-title"
 
 
 def test_normalise_tags():
@@ -150,37 +149,60 @@ def test_rename_gives_a_new_slug_and_keeps_the_old_one_findable(db):
     article = create_article(
         session=db, author_id=author.id, title="First", description="d", body="b"
     )
-    db.commit()
-    update_article(session=db, article=article, editor_id=author.id, title="Second title")
+    article = update_article(session=db, slug="first", editor_id=author.id, title="Second title")
     assert article.slug == "second-title"
-    assert find_article(db, "first") == (article, True)
-    assert find_article(db, "second-title") == (article, False)
+    with pytest.raises(Moved) as moved:
+        find_article(session=db, slug="first")
+    assert moved.value.slug == "second-title"
+    assert find_article(session=db, slug="second-title").id == article.id
     # A new article cannot take the retired slug: the old URL keeps pointing home.
     other = create_article(
         session=db, author_id=author.id, title="First", description="d", body="b"
     )
     assert other.slug.startswith("first-")
     # Going back to the first title takes the first slug back.
-    update_article(session=db, article=article, editor_id=author.id, title="First")
+    article = update_article(session=db, slug=article.slug, editor_id=author.id, title="First")
     assert article.slug == "first"
 
 
 def test_only_the_author_may_edit_or_delete(db):
     author, other = make_user(db), make_user(db)
     [article_id] = make_articles(db, author, 1)
-    article = db.get(Article, article_id)
+    slug = db.get(Article, article_id).slug
     with pytest.raises(NotAllowed):
-        update_article(session=db, article=article, editor_id=other.id, title="Mine now")
+        update_article(session=db, slug=slug, editor_id=other.id, title="Mine now")
     with pytest.raises(NotAllowed):
-        delete_article(session=db, article=article, editor_id=other.id)
+        delete_article(session=db, slug=slug, editor_id=other.id)
+    with pytest.raises(NotAllowed):
+        editable_article(session=db, slug=slug, user_id=other.id)
+    assert editable_article(session=db, slug=slug, user_id=author.id).title == "Article 1"
+    assert get_article(session=db, slug=slug, viewer_id=None).title == "Article 1"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda db, user: get_article(session=db, slug="gone", viewer_id=user),
+        lambda db, _user: find_article(session=db, slug="gone"),
+        lambda db, user: update_article(session=db, slug="gone", editor_id=user, title="x"),
+        lambda db, user: delete_article(session=db, slug="gone", editor_id=user),
+        lambda db, user: set_favorite(session=db, slug="gone", user_id=user, on=True),
+    ],
+)
+def test_a_missing_article_is_not_found(db, call):
+    user = make_user(db)
+    with pytest.raises(NotFound) as missing:
+        call(db, user.id)
+    assert missing.value.subject == "article"
+    assert not isinstance(missing.value, Moved)
 
 
 def test_update_replaces_tags_and_keeps_what_is_not_given(db):
     author = make_user(db)
     [article_id] = make_articles(db, author, 1, tags=["old", "keep"])
-    article = db.get(Article, article_id)
-    update_article(session=db, article=article, editor_id=author.id, tags=["keep", "new"])
-    detail = get_article(session=db, slug=article.slug, viewer_id=None)
+    slug = db.get(Article, article_id).slug
+    update_article(session=db, slug=slug, editor_id=author.id, tags=["keep", "new"])
+    detail = get_article(session=db, slug=slug, viewer_id=None)
     assert detail.tags == ["keep", "new"]
     assert detail.title == "Article 1"
     assert popular_tags(session=db) == ["keep", "new"]
@@ -191,31 +213,32 @@ def test_get_article_as_seen_by_a_viewer(db):
     [article_id] = make_articles(db, author, 1, tags=["b", "a"])
     slug = db.get(Article, article_id).slug
     favorite(db, reader, article_id)
-    follow(session=db, follower_id=reader.id, followed_id=author.id)
+    follow(db, reader, author)
     seen = get_article(session=db, slug=slug, viewer_id=reader.id)
     assert (seen.favorited, seen.favorites_count, seen.author.following) == (True, 1, True)
     assert seen.tags == ["a", "b"]
     anonymous = get_article(session=db, slug=slug, viewer_id=None)
     assert (anonymous.favorited, anonymous.author.following) == (False, False)
-    assert get_article(session=db, slug="missing", viewer_id=None) is None
 
 
 def test_favorites_are_idempotent_and_counted_exactly(db):
     author, a, b = make_user(db), make_user(db), make_user(db)
     [article_id] = make_articles(db, author, 1)
-    for user in (a, a, b):
-        favorite_article(session=db, user_id=user.id, article_id=article_id)
-    assert favorites_count(db, article_id) == 2
+    slug = db.get(Article, article_id).slug
+    seen = [set_favorite(session=db, slug=slug, user_id=u.id, on=True) for u in (a, a, b)]
+    assert [(s.favorited, s.favorites_count) for s in seen] == [(True, 1), (True, 1), (True, 2)]
+    assert favorites_count(session=db, article_id=article_id) == 2
     for _ in range(2):
-        unfavorite_article(session=db, user_id=a.id, article_id=article_id)
-    assert favorites_count(db, article_id) == 1
+        seen = [set_favorite(session=db, slug=slug, user_id=a.id, on=False)]
+    assert (seen[0].favorited, seen[0].favorites_count) == (False, 1)
+    assert favorites_count(session=db, article_id=article_id) == 1
 
 
 def test_followed_feed_and_favorited_flags(db):
     me, followed, stranger = make_user(db), make_user(db), make_user(db)
     mine = make_articles(db, followed, 3, title="Followed")
     make_articles(db, stranger, 2, title="Stranger")
-    follow(session=db, follower_id=me.id, followed_id=followed.id)
+    follow(db, me, followed)
     favorite(db, me, mine[0])
     page = list_articles(session=db, page=1, size=10, viewer_id=me.id, followed_by=me.id)
     assert {a.title for a in page.items} == {"Followed 1", "Followed 2", "Followed 3"}
@@ -229,3 +252,15 @@ def test_favorited_by_filter(db):
     favorite(db, fan, ids[1])
     page = list_articles(session=db, page=1, size=10, favorited_by=fan.id)
     assert [a.title for a in page.items] == ["Article 2"]
+    by_name = list_articles(session=db, page=1, size=10, favorited_by=fan.username.upper())
+    assert [a.title for a in by_name.items] == ["Article 2"]
+    assert list_articles(session=db, page=1, size=10, favorited_by="nobody").total == 0
+
+
+def test_author_filter_by_name_or_id(db):
+    ana, bob = make_user(db, "ana"), make_user(db, "bob")
+    make_articles(db, ana, 2, title="Ana")
+    make_articles(db, bob, 1, title="Bob")
+    assert list_articles(session=db, page=1, size=10, author="ANA").total == 2
+    assert list_articles(session=db, page=1, size=10, author_id=bob.id).total == 1
+    assert list_articles(session=db, page=1, size=10, author="nobody").total == 0

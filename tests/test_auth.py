@@ -56,7 +56,7 @@ def test_register_validation_is_422_with_messages_and_kept_values(client, auth, 
     assert response.status_code == 422
     for message in messages:
         assert message in response.text
-    assert 'class="error-summary" role="alert"' in response.text
+    assert '<div class="error-summary" tabindex="-1" autofocus' in response.text
     assert 'aria-invalid="true"' in response.text
     if data.get("username"):
         assert f'value="{data["username"]}"' in response.text
@@ -81,7 +81,11 @@ def test_missing_or_wrong_csrf_token_is_a_clear_400(client):
     )
     assert response.status_code == 400
     assert "<html" not in response.text
-    assert 'role="alert"' in response.text
+    # An action that failed leaves the page as it was and says why in the status region.
+    assert response.headers["HX-Reswap"] == "none"
+    assert '<p class="status-message status-problem">This page has been open too long' in (
+        response.text
+    )
 
 
 def test_inline_checks(client, auth):
@@ -182,8 +186,8 @@ def test_login_follows_only_local_next(client, auth, target, location):
 @pytest.mark.parametrize("url", ["/settings"])
 def test_pages_that_need_an_account_send_visitors_to_sign_in(client, url):
     response = client.get(url)
-    assert response.status_code == 302
-    assert response.headers["Location"] == f"/login?next=%2F{url.strip('/')}"
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/login?next={url}"
     page = client.get(response.headers["Location"]).text
     assert f'action="/login?next={url}"' in page
     assert "Please sign in to continue." in page
@@ -208,7 +212,11 @@ def test_sign_in_attempts_are_limited_per_account(db_url):
     response = auth.login("ana@example.com", "wrong")
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
-    assert "Too many requests" in response.text
+    # The sign-in form again, with what was typed and when to try again, in words.
+    wait = re.compile(r"Too many attempts from here\. Please wait \d+ (seconds?|minutes) and try")
+    assert wait.search(response.text)
+    assert 'value="ana@example.com"' in response.text
+    assert '<form class="form" method="post" action="/login"' in response.text
     assert "<!doctype html>" in response.text
     # Another account from the same address is not held back by this one's limit.
     assert auth.login("bob@example.com", "wrong").status_code == 422

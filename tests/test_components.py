@@ -7,6 +7,7 @@ import pytest
 
 from web.articles import ArticlePreview
 from web.pagination import Page
+from web.rendering import ROOT, Message
 from web.users import Profile
 
 
@@ -98,10 +99,11 @@ def test_pagination_gaps_are_hidden_from_assistive_tech(macro):
 
 def test_status_region_page_and_oob(macro):
     status_region = macro("status_region")
-    page = status_region(["Saved"])
+    page = status_region([Message("Saved"), Message("That failed", error=True)])
     assert page == (
         '<div id="status" class="status" role="status" aria-live="polite">'
-        '<p class="status-message">Saved</p></div>'
+        '<p class="status-message">Saved</p>'
+        '<p class="status-message status-problem">That failed</p></div>'
     )
     assert status_region([], oob=True) == '<div id="status" hx-swap-oob="innerHTML"></div>'
 
@@ -150,3 +152,46 @@ def test_article_list_heading_items_empty_and_pages(macro):
     assert full.count('<article class="preview"') == 1
     assert 'aria-label="Article pages"' in full
     assert "page 2 of 3" in full
+
+
+def test_every_component_documents_examples_and_each_renders(client):
+    """The gallery renders each documented example alone; each is well-formed HTML
+    with no leaked None or undefined values (axe checks them in e2e)."""
+    from tests.htmx_calls import VOID
+    from web.gallery import components
+
+    every = components()
+    assert len(every) == len(list((ROOT / "components").glob("*.html")))
+    index = client.get("/_components/").text
+    for component in every:
+        assert component.examples, f"{component.name} documents no example"
+        for number, example in enumerate(component.examples, 1):
+            response = client.get(f"/_components/{component.name}/{number}")
+            assert response.status_code == 200, (component.name, example)
+            shown = response.text.split('<div class="gallery-example">', 1)[1]
+            assert "None" not in shown, (component.name, example)
+            _assert_balanced(shown.rsplit("</div>", 1)[0], VOID, component.name)
+            assert f'/_components/{component.name}/{number}"' in index
+
+
+def _assert_balanced(html: str, void: set[str], name: str) -> None:
+    stack: list[str] = []
+    for closing, tag in re.findall(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?/?>", html):
+        tag = tag.lower()
+        if tag in void:
+            continue
+        if closing:
+            assert stack, (name, tag)
+            assert stack[-1] == tag, (name, tag, stack)
+            stack.pop()
+        else:
+            stack.append(tag)
+    assert stack == [], (name, stack)
+
+
+def test_the_gallery_is_not_served_in_production(db_url):
+    from tests.conftest import make_test_app
+
+    app = make_test_app(db_url, CONDUIT_ENV="production")
+    assert "gallery" not in app.blueprints
+    app.extensions["conduit.db"].dispose()

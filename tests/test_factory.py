@@ -1,11 +1,36 @@
+import re
 from pathlib import Path
 
 import pytest
 
 from web import create_app
-from web.config import DEV_SECRET, ConfigError, load, normalise_database_url
+from web.config import (
+    DEV_SECRET,
+    ConfigError,
+    Settings,
+    normalise_database_url,
+    settings_table,
+)
+from web.config import load as load_config
 
 STRONG = "x" * 40
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def load(monkeypatch, tmp_path):
+    """load(instance_path, environment): the config with exactly these variables set
+    (run in an empty folder: no .env unless the test writes one)."""
+
+    def with_environment(instance_path: str, environ: dict[str, str]) -> dict:
+        for name in Settings.model_fields:
+            monkeypatch.delenv(name.upper(), raising=False)
+        for name, value in environ.items():
+            monkeypatch.setenv(name, value)
+        return load_config(instance_path)
+
+    monkeypatch.chdir(tmp_path)
+    return with_environment
 
 
 def test_testing_config(app):
@@ -13,35 +38,35 @@ def test_testing_config(app):
     assert app.config["CONDUIT_ENV"] == "testing"
 
 
-def test_defaults_to_production_and_refuses_missing_secret(tmp_path):
+def test_defaults_to_production_and_refuses_missing_secret(tmp_path, load):
     with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
         load(str(tmp_path), {})
 
 
 @pytest.mark.parametrize("secret", ["", DEV_SECRET, "changeme", "short-but-custom"])
-def test_production_refuses_default_or_weak_secret(tmp_path, secret):
+def test_production_refuses_default_or_weak_secret(tmp_path, load, secret):
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         load(str(tmp_path), {"CONDUIT_ENV": "production", "SECRET_KEY": secret})
 
 
-def test_production_with_strong_secret(tmp_path):
+def test_production_with_strong_secret(tmp_path, load):
     config = load(str(tmp_path), {"CONDUIT_ENV": "production", "SECRET_KEY": STRONG})
     assert config["SECRET_KEY"] == STRONG
     assert config["SERVER_TIMING"] is False
 
 
-def test_development_gets_a_dev_secret_and_timing(tmp_path):
+def test_development_gets_a_dev_secret_and_timing(tmp_path, load):
     config = load(str(tmp_path), {"CONDUIT_ENV": "development"})
     assert config["SECRET_KEY"] == DEV_SECRET
     assert config["SERVER_TIMING"] is True
 
 
-def test_unknown_environment_is_an_error(tmp_path):
+def test_unknown_environment_is_an_error(tmp_path, load):
     with pytest.raises(ConfigError, match="CONDUIT_ENV"):
         load(str(tmp_path), {"CONDUIT_ENV": "staging"})
 
 
-def test_default_database_is_sqlite_in_instance_folder(tmp_path):
+def test_default_database_is_sqlite_in_instance_folder(tmp_path, load):
     config = load(str(tmp_path), {"CONDUIT_ENV": "development"})
     assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'conduit.db'}"
 
@@ -60,21 +85,19 @@ def test_database_url_normalised(given, expected):
 
 
 @pytest.mark.parametrize("value", ["0", "-3", "ten"])
-def test_bad_page_size_is_a_clear_error(tmp_path, value):
+def test_bad_page_size_is_a_clear_error(tmp_path, load, value):
     with pytest.raises(ConfigError, match="FEED_PAGE_SIZE"):
         load(str(tmp_path), {"CONDUIT_ENV": "development", "FEED_PAGE_SIZE": value})
 
 
-def test_dotenv_fills_in_outside_production(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_dotenv_fills_in_outside_production(tmp_path, load):
     Path(".env").write_text("FEED_PAGE_SIZE=7\nCONDUIT_ENV=development\n")
     assert load(str(tmp_path), {})["FEED_PAGE_SIZE"] == 7
     # The real environment wins over the file.
     assert load(str(tmp_path), {"FEED_PAGE_SIZE": "3"})["FEED_PAGE_SIZE"] == 3
 
 
-def test_dotenv_ignored_in_production(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_dotenv_ignored_in_production(tmp_path, load):
     Path(".env").write_text("FEED_PAGE_SIZE=7\n")
     config = load(str(tmp_path), {"CONDUIT_ENV": "production", "SECRET_KEY": STRONG})
     assert config["FEED_PAGE_SIZE"] == 10
@@ -91,3 +114,19 @@ def test_test_config_overrides_environment(db_url):
     app = create_app({"DATABASE_URL": db_url, "FEED_PAGE_SIZE": 3})
     assert app.config["FEED_PAGE_SIZE"] == 3
     app.extensions["conduit.db"].dispose()
+
+
+def test_readme_configuration_table_is_the_settings_own():
+    """The README's table is generated from the settings (web.config.settings_table)."""
+    readme = (ROOT / "README.md").read_text()
+    assert settings_table() in readme
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", readme, re.M))
+    assert documented == {name.upper() for name in Settings.model_fields}
+
+
+def test_every_setting_is_documented():
+    for name, field in Settings.model_fields.items():
+        doc = field.json_schema_extra
+        assert isinstance(doc, dict), name
+        assert doc["shown_default"], name
+        assert (field.description or "").endswith("."), name

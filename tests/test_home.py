@@ -27,7 +27,7 @@ def test_full_page_has_layout_feed_tags_and_pagination(client):
     assert html.startswith("<!doctype html>")
     assert 'class="skip-link" href="#main"' in html
     assert '<main id="main"' in html
-    assert '<nav class="nav" aria-label="Main">' in html
+    assert '<nav id="site-nav" class="nav" aria-label="Main">' in html
     assert 'role="status"' in html
     assert html.count('<article class="preview"') == 10
     assert "Flask 2" in html  # newest first
@@ -135,9 +135,12 @@ def test_unknown_url_is_a_friendly_404(client):
 def test_404_for_htmx_is_a_small_fragment(client):
     response = client.get("/?page=99", headers=HTMX_FEED)
     assert response.status_code == 404
-    assert "<html" not in response.text
-    assert 'role="alert"' in response.text
-    assert "<h2" in response.text
+    html = response.text
+    assert "<html" not in html
+    assert '<h2 tabindex="-1" data-focus-after-swap>Page not found</h2>' in html
+    # Announced once, in the status region; the broken address is not pushed.
+    assert '<p class="status-message status-problem">There is no such page' in html
+    assert response.headers["HX-Push-Url"] == "false"
 
 
 def test_wrong_method_is_405_with_allow_header(client):

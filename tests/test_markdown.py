@@ -88,3 +88,35 @@ def test_links_get_nofollow_noopener():
 
 def test_raw_html_is_shown_as_text():
     assert "&lt;b&gt;bold?&lt;/b&gt;" in str(render_markdown("<b>bold?</b>"))
+
+
+@pytest.mark.parametrize(
+    ("source", "headings"),
+    [
+        ("# A\n\n## B\n\n### C", ["h2", "h3", "h4"]),  # the title is the page's only h1
+        ("## A\n\n### B", ["h2", "h3"]),  # no gap after the title's h1
+        ("### A\n\n#### B\n\n### C", ["h2", "h3", "h2"]),
+        ("# A\n\n###### Z", ["h2", "h6"]),  # never past h6
+        ("Plain text", []),
+    ],
+)
+def test_headings_start_at_h2_and_keep_their_order(source, headings):
+    html = str(render_markdown(source))
+    assert re.findall(r"<(h[1-6])>", html) == headings
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("![cat](https://example.com/c.png)", '<img src="https://example.com/c.png" alt="cat">'),
+        ("![local](/static/img/avatar.svg)", '<img src="/static/img/avatar.svg" alt="local">'),
+        # Not loadable under the CSP (https or this site only): a link instead of an image.
+        ("![cat](http://example.com/c.png)", '<a href="http://example.com/c.png" rel='),
+        ("![](//example.com/c.png)", '<a href="//example.com/c.png"'),
+    ],
+)
+def test_images_show_only_from_https_or_this_site(source, expected):
+    html = str(render_markdown(source))
+    assert expected in html
+    if "<a " in expected:
+        assert "<img" not in html

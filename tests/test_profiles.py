@@ -61,11 +61,11 @@ def test_follow_offers_depend_on_the_viewer(client, auth):
     assert 'href="/login?next=/profile/bob"' in client.get("/profile/bob").text
     auth.register("carol")
     html = client.get("/profile/bob").text
-    assert 'id="follow-button"' in html
+    assert 'id="follow-button-1-profile"' in html
     assert "Follow bob" in html
     own = client.get("/profile/carol").text
     assert "Edit your settings" in own
-    assert 'id="follow-button"' not in own
+    assert 'id="follow-button' not in own
 
 
 def follow_bob(client, action="follow", headers=None, next_url="/profile/bob?page=2"):
@@ -95,18 +95,19 @@ def test_follow_without_js_redirects_back(client, auth, db):
 @pytest.mark.usefixtures("writer")
 def test_follow_with_htmx_swaps_only_the_button(client, auth):
     auth.register("carol")
-    response = follow_bob(client, headers={**HTMX, "HX-Target": "follow-form"})
+    response = follow_bob(client, headers={**HTMX, "HX-Target": "follow-1-profile"})
     html = response.text
     assert response.status_code == 200
-    assert html.lstrip().startswith('<form id="follow-form"')
-    assert 'id="follow-button"' in html
+    assert html.lstrip().startswith('<form id="follow-1-profile"')
+    assert 'id="follow-button-1-profile"' in html
+    assert 'hx-swap-oob="true"' not in html  # one button on a profile: no twin
     assert "Unfollow bob" in html
     assert 'action="/profile/bob/unfollow"' in html
     assert (
         '<div id="status" hx-swap-oob="innerHTML"><p class="status-message">You now follow bob.</p>'
         in html
     )
-    back = follow_bob(client, "unfollow", headers={**HTMX, "HX-Target": "follow-form"}).text
+    back = follow_bob(client, "unfollow", headers={**HTMX, "HX-Target": "follow-1-profile"}).text
     assert "Follow bob" in back
     assert "You no longer follow bob." in back
 
@@ -120,9 +121,11 @@ def test_following_yourself_is_422(client, auth):
 
 @pytest.mark.usefixtures("writer")
 def test_visitors_cannot_follow(client):
-    response = client.post("/profile/bob/follow", data={"csrf_token": csrf_token(client)})
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login?next=")
+    response = client.post(
+        "/profile/bob/follow", data={"csrf_token": csrf_token(client), "next": "/profile/bob"}
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/login?next=/profile/bob"
 
 
 @pytest.mark.parametrize("size", [5, 20])

@@ -84,11 +84,11 @@ def test_index_follows_updates_and_deletes(db, library):
     article = write("Temporary", body="zebra crossing")
     assert titles(search(db, "zebra")) == ["Temporary"]
     update_article(
-        session=db, article=article, editor_id=author.id, body="giraffe", tags=["savanna"]
+        session=db, slug=article.slug, editor_id=author.id, body="giraffe", tags=["savanna"]
     )
     assert search(db, "zebra").total == 0
     assert titles(search(db, "giraffe savanna")) == ["Temporary"]
-    delete_article(session=db, article=article, editor_id=author.id)
+    delete_article(session=db, slug=article.slug, editor_id=author.id)
     assert search(db, "giraffe").total == 0
 
 

@@ -1,6 +1,8 @@
 import pytest
+from sqlmodel import func, select
 
 from tests.factories import make_articles, make_user
+from web.models import Article
 
 HTMX_MAIN = {"HX-Request": "true", "HX-Target": "main"}
 
@@ -70,6 +72,17 @@ def test_search_costs_constant_queries(app, client, queries, size):
     assert len(queries) == 4, queries  # count, ranked page, previews, tags
 
 
-def test_long_and_hostile_queries(client):
-    assert client.get("/search", query_string={"q": "x" * 50_000}).status_code == 200
-    assert client.get("/search", query_string={"q": "'; DROP TABLE article;--"}).status_code == 200
+@pytest.mark.usefixtures("articles")
+def test_long_and_hostile_queries(client, db):
+    long = client.get("/search", query_string={"q": "flask " + "x" * 50_000})
+    assert long.status_code == 200
+    # Only the first SEARCH_MAX characters count: "flask" and a long non-word.
+    assert "Results for “flask xxx" in long.text
+    assert "0 articles found" in long.text
+    hostile = client.get("/search", query_string={"q": "flask'); DELETE FROM article;--"})
+    assert hostile.status_code == 200
+    assert "0 articles found" in hostile.text  # every word must match: none has them all
+    assert "Results for “flask&#39;); DELETE FROM article;--”" in hostile.text  # escaped
+    quoted = client.get("/search", query_string={"q": '"flask*" (tips'})
+    assert "14 articles found" in quoted.text  # FTS syntax is just words here
+    assert db.exec(select(func.count()).select_from(Article)).one() > 0  # nothing dropped

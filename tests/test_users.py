@@ -3,13 +3,13 @@ import pytest
 from tests.factories import make_user
 from web import users
 from web.models import Follow
+from web.problems import Invalid, NotFound
 from web.users import (
     AccountConflict,
     authenticate,
     create_user,
-    follow,
     get_profile,
-    unfollow,
+    set_following,
     update_account,
 )
 
@@ -30,7 +30,15 @@ def test_create_user_conflicts_whatever_the_case(db, username, email, field):
     create_user(session=db, username="ana", email="ana@example.com", password="pw-12345")
     with pytest.raises(AccountConflict) as raised:
         create_user(session=db, username=username, email=email, password="pw-12345")
-    assert raised.value.field == field
+    assert raised.value.fields == [field]
+    assert raised.value.errors() == {field: ["has already been taken"]}
+
+
+def test_create_user_names_both_fields_when_both_are_taken(db):
+    create_user(session=db, username="ana", email="ana@example.com", password="pw-12345")
+    with pytest.raises(AccountConflict) as raised:
+        create_user(session=db, username="Ana", email="ana@EXAMPLE.com", password="pw-12345")
+    assert raised.value.fields == ["username", "email"]
 
 
 def test_authenticate(db):
@@ -69,21 +77,29 @@ def test_update_account_clears_bio_and_image_with_empty_strings(db):
 def test_follow_and_unfollow_are_idempotent(db):
     ana, bob = make_user(db, "ana"), make_user(db, "bob")
     for _ in range(2):
-        follow(session=db, follower_id=ana.id, followed_id=bob.id)
+        seen = set_following(session=db, follower_id=ana.id, username="bob", following=True)
+        assert (seen.username, seen.following) == ("bob", True)
     assert len(db.exec(Follow.__table__.select()).all()) == 1
     assert get_profile(session=db, username="BOB", viewer_id=ana.id).following
     assert not get_profile(session=db, username="ana", viewer_id=bob.id).following
     assert not get_profile(session=db, username="bob", viewer_id=None).following
     for _ in range(2):
-        unfollow(session=db, follower_id=ana.id, followed_id=bob.id)
+        seen = set_following(session=db, follower_id=ana.id, username="BOB", following=False)
+        assert not seen.following
     assert not get_profile(session=db, username="bob", viewer_id=ana.id).following
 
 
 def test_following_yourself_is_refused(db):
     ana = make_user(db, "ana")
-    with pytest.raises(ValueError, match="yourself"):
-        follow(session=db, follower_id=ana.id, followed_id=ana.id)
+    with pytest.raises(Invalid) as refused:
+        set_following(session=db, follower_id=ana.id, username="ana", following=True)
+    assert refused.value.errors() == {"profile": ["cannot follow yourself"]}
+    assert db.exec(Follow.__table__.select()).all() == []
 
 
 def test_unknown_profile(db):
-    assert get_profile(session=db, username="ghost", viewer_id=None) is None
+    ana = make_user(db, "ana")
+    with pytest.raises(NotFound):
+        get_profile(session=db, username="ghost", viewer_id=None)
+    with pytest.raises(NotFound):
+        set_following(session=db, follower_id=ana.id, username="ghost", following=True)

@@ -15,6 +15,7 @@ from web import (
     config,
     db,
     errors,
+    gallery,
     health,
     limits,
     migrate,
@@ -23,7 +24,6 @@ from web import (
     security,
     seed,
     sessions,
-    timing,
 )
 from web.pages import articles, home, profiles, search, settings
 from web.pages import auth as auth_pages
@@ -50,7 +50,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     cache.init_app(app)
     assets.init_app(app)
     rendering.init_app(app)
-    timing.init_app(app)
     errors.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
@@ -62,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     api.init_app(app, csrf)
+    gallery.init_app(app)
     app.cli.add_command(migrate.db_command)
     app.cli.add_command(seed.seed_command)
     return app

@@ -1,12 +1,17 @@
 """Article rules and queries shared by the pages and the API: writing, reading, lists,
-favorites. Lists cost a constant number of queries whatever their length."""
+favorites. Lists cost a constant number of queries whatever their length.
+
+Lookups raise `NotFound` (or `Moved` for a former slug), changes by anyone but the
+author raise `NotAllowed`; `web.errors` answers them. Each write is its own unit of
+work: the function commits, then clears what the cache derived from it.
+"""
 
 import re
 import secrets
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +19,7 @@ from sqlalchemy import ColumnElement, Select, delete, exists, false, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from web.bounds import SLUG_MAX, TAG_MAX, TAGS_MAX
 from web.cache import POPULAR_TAGS, forget
 from web.models import (
     Article,
@@ -23,25 +29,19 @@ from web.models import (
     Follow,
     Tag,
     User,
+    id_of,
     utcnow,
 )
 from web.pagination import Page, check_in_range, offset_for
+from web.problems import Moved, NotAllowed, NotFound
 from web.search_index import index_article, unindex_article
-from web.users import Profile
-
-SLUG_MAX = 80
-TAG_MAX = 32
-TAGS_MAX = 10
-TITLE_MAX = 255
-
-
-class NotAllowed(PermissionError):
-    """The user may not change this article or comment."""
+from web.submissions import once
+from web.users import Profile, profile_columns, profile_from
 
 
 @dataclass(frozen=True)
 class ArticlePreview:
-    """What a list shows of an article: everything but the body."""
+    """What a list shows of an article, for one viewer: everything but the body."""
 
     id: int
     slug: str
@@ -56,20 +56,10 @@ class ArticlePreview:
 
 
 @dataclass(frozen=True)
-class ArticleDetail:
-    """An article as its page (and the API) shows it, for one viewer."""
+class ArticleDetail(ArticlePreview):
+    """An article as its page (and the API) shows it: the preview and the body."""
 
-    id: int
-    slug: str
-    title: str
-    description: str
     body: str
-    created_at: datetime
-    updated_at: datetime
-    author: Profile
-    tags: list[str]
-    favorites_count: int
-    favorited: bool
 
 
 def slugify(title: str) -> str:
@@ -85,18 +75,21 @@ def parse_tags(text: str) -> list[str]:
 
 
 def normalise_tags(raw: Iterable[str]) -> list[str]:
-    """Lower-case, trimmed, '#'-less, unique tags in alphabetical order."""
-    tags = {t.strip().lstrip("#").strip().casefold()[:TAG_MAX] for t in raw}
+    """Lower-case, trimmed, '#'-less, unique tags in alphabetical order.
+
+    Longer tags than TAG_MAX never get here: forms and schemas refuse them.
+    """
+    tags = {t.strip().lstrip("#").strip().casefold() for t in raw}
     return sorted(t for t in tags if t)
 
 
 def _slug_taken(session: Session, slug: str) -> bool:
-    in_use = session.exec(select(Article.id).where(Article.slug == slug)).first()
-    retired = session.exec(select(ArticleSlug.slug).where(ArticleSlug.slug == slug)).first()
-    return in_use is not None or retired is not None
+    in_use = exists().where(Article.slug == slug)
+    retired = exists().where(ArticleSlug.slug == slug)
+    return bool(session.exec(select(in_use | retired)).one())
 
 
-def unique_slug(session: Session, title: str) -> str:
+def unique_slug(*, session: Session, title: str) -> str:
     """The title's slug, with a short random suffix while it is taken (now or formerly)."""
     base = slugify(title)
     slug = base
@@ -114,11 +107,16 @@ def create_article(
     body: str,
     tags: Iterable[str] = (),
     created_at: datetime | None = None,
+    token: str | None = None,
 ) -> Article:
-    """Store a new article with its tags and index it; the caller commits."""
+    """Publish a new article with its tags, indexed for search.
+
+    `token` makes a form submission count once: sending the same one again raises
+    `Replayed` with the article the first one created.
+    """
     when = created_at or utcnow()
     article = Article(
-        slug=unique_slug(session, title),
+        slug=unique_slug(session=session, title=title),
         title=title,
         description=description,
         body=body,
@@ -126,11 +124,12 @@ def create_article(
         created_at=when,
         updated_at=when,
     )
-    session.add(article)
-    session.flush()
-    assert article.id is not None
-    _set_tags(session, article.id, normalise_tags(tags))
-    index_article(session, article.id)
+    with once(session, token=token, user_id=author_id, kind="article") as record:
+        session.add(article)
+        session.flush()
+        _set_tags(session, id_of(article), tags)
+        index_article(session=session, article_id=id_of(article))
+        record(id_of(article))
     forget(POPULAR_TAGS)
     return article
 
@@ -138,7 +137,7 @@ def create_article(
 def update_article(
     *,
     session: Session,
-    article: Article,
+    slug: str,
     editor_id: int,
     title: str | None = None,
     description: str | None = None,
@@ -146,56 +145,91 @@ def update_article(
     tags: Iterable[str] | None = None,
 ) -> Article:
     """Change what is given (None leaves it); a new title gives a new slug and the old
-    one keeps redirecting. Only the author may edit. Commits."""
-    _check_author(article, editor_id)
-    assert article.id is not None
+    one keeps redirecting. Only the author may edit."""
+    article = own_article(session=session, slug=slug, user_id=editor_id)
+    article_id = id_of(article)
     if title is not None and title != article.title:
         new_slug = slugify(title)
         if new_slug != article.slug:
-            session.add(ArticleSlug(slug=article.slug, article_id=article.id))
+            session.add(ArticleSlug(slug=article.slug, article_id=article_id))
             # Going back to one of its own former titles takes that slug back.
             session.exec(
                 delete(ArticleSlug).where(  # type: ignore[call-overload]
-                    col(ArticleSlug.slug) == new_slug, col(ArticleSlug.article_id) == article.id
+                    col(ArticleSlug.slug) == new_slug, col(ArticleSlug.article_id) == article_id
                 )
             )
             session.flush()
-            article.slug = unique_slug(session, title)
+            article.slug = unique_slug(session=session, title=title)
         article.title = title
     if description is not None:
         article.description = description
     if body is not None:
         article.body = body
     if tags is not None:
-        session.exec(delete(ArticleTag).where(col(ArticleTag.article_id) == article.id))  # type: ignore[call-overload]
-        _set_tags(session, article.id, normalise_tags(tags))
+        session.exec(delete(ArticleTag).where(col(ArticleTag.article_id) == article_id))  # type: ignore[call-overload]
+        _set_tags(session, article_id, tags)
     article.updated_at = utcnow()
     session.add(article)
     session.flush()
-    index_article(session, article.id)
+    index_article(session=session, article_id=article_id)
     session.commit()
     forget(POPULAR_TAGS)
     return article
 
 
-def delete_article(*, session: Session, article: Article, editor_id: int) -> None:
+def delete_article(*, session: Session, slug: str, editor_id: int) -> Article:
     """Delete an article; its comments, favorites, tag links and old slugs go with it."""
-    _check_author(article, editor_id)
-    assert article.id is not None
-    unindex_article(session, article.id)
+    article = own_article(session=session, slug=slug, user_id=editor_id)
+    unindex_article(session=session, article_id=id_of(article))
     session.delete(article)
     session.commit()
     forget(POPULAR_TAGS)
+    return article
 
 
-def _check_author(article: Article, user_id: int) -> None:
-    if article.author_id != user_id:
-        raise NotAllowed("only the author may change this article")
+def find_article(*, session: Session, slug: str) -> Article:
+    """The article with this slug. Raises Moved when `slug` is one it had before a
+    title change, NotFound when no article has or had it."""
+    article = session.exec(select(Article).where(Article.slug == slug)).first()
+    if article is None:
+        raise _missing(session, slug)
+    return article
 
 
-def _set_tags(session: Session, article_id: int, names: list[str]) -> None:
-    for tag in _get_or_create_tags(session, names[:TAGS_MAX]):
-        session.add(ArticleTag(article_id=article_id, tag_id=tag.id))
+def own_article(*, session: Session, slug: str, user_id: int) -> Article:
+    """The article, for a change only its author may make (NotFound, NotAllowed)."""
+    article = find_article(session=session, slug=slug)
+    _check_author(article.author_id, user_id)
+    return article
+
+
+def editable_article(*, session: Session, slug: str, user_id: int) -> "ArticleDetail":
+    """The whole article, for its author's editor (NotFound, Moved, NotAllowed)."""
+    article = get_article(session=session, slug=slug, viewer_id=user_id)
+    _check_author(article.author.id, user_id)
+    return article
+
+
+def _check_author(author_id: int, user_id: int) -> None:
+    if author_id != user_id:
+        raise NotAllowed(
+            "article", "can only be changed by its author", "Only its author can change it."
+        )
+
+
+def _missing(session: Session, slug: str) -> NotFound:
+    current = session.exec(
+        select(Article.slug).join(ArticleSlug).where(ArticleSlug.slug == slug)
+    ).first()
+    if current is not None:
+        return Moved("article", current)
+    return NotFound("article")
+
+
+def _set_tags(session: Session, article_id: int, raw: Iterable[str]) -> None:
+    names = normalise_tags(raw)[:TAGS_MAX]
+    for tag in _get_or_create_tags(session, names):
+        session.add(ArticleTag(article_id=article_id, tag_id=id_of(tag)))
     session.flush()
 
 
@@ -204,22 +238,13 @@ def _get_or_create_tags(session: Session, names: list[str]) -> list[Tag]:
         return []
     existing = session.exec(select(Tag).where(col(Tag.name).in_(names))).all()
     known = {t.name for t in existing}
-    created = [Tag(name=n) for n in names if n not in known]
+    created = [Tag(name=n[:TAG_MAX]) for n in names if n not in known]
     session.add_all(created)
     session.flush()
     return [*existing, *created]
 
 
-def find_article(session: Session, slug: str) -> tuple[Article | None, bool]:
-    """The article with this slug, or the one that used to have it.
-
-    Returns (article, moved): `moved` is True when `slug` is a former slug.
-    """
-    article = session.exec(select(Article).where(Article.slug == slug)).first()
-    if article is not None:
-        return article, False
-    former = session.exec(select(Article).join(ArticleSlug).where(ArticleSlug.slug == slug)).first()
-    return former, former is not None
+# --- reading -------------------------------------------------------------------------------
 
 
 def _favorited_by(viewer_id: int | None) -> ColumnElement[bool]:
@@ -237,83 +262,54 @@ def _favorites_count() -> Any:
     )
 
 
-def follows_author(viewer_id: int | None) -> ColumnElement[bool]:
-    """Whether the viewer follows the User in the query (false for visitors)."""
-    if viewer_id is None:
-        return false()
-    return exists().where(Follow.follower_id == viewer_id, Follow.followed_id == User.id)
-
-
-def get_article(*, session: Session, slug: str, viewer_id: int | None) -> ArticleDetail | None:
-    """The article with its author, tags and favorites as `viewer_id` sees them: 2 queries."""
-    row = session.exec(
-        select(
-            Article,
-            User,
-            _favorites_count(),
-            _favorited_by(viewer_id),
-            follows_author(viewer_id),
-        )
-        .join(User, col(User.id) == Article.author_id)
-        .where(Article.slug == slug)
-    ).first()
-    if row is None:
-        return None
-    article, author, count, favorited, follows = row
-    assert article.id is not None
-    return ArticleDetail(
-        id=article.id,
-        slug=article.slug,
-        title=article.title,
-        description=article.description,
-        body=article.body,
-        created_at=article.created_at,
-        updated_at=article.updated_at,
-        author=Profile.of(author, following=bool(follows)),
-        tags=tags_by_article(session, [article.id]).get(article.id, []),
-        favorites_count=count,
-        favorited=bool(favorited),
-    )
-
-
-def _preview_query(viewer_id: int | None) -> Select[Any]:
-    return select(
-        Article.id,
-        Article.slug,
-        Article.title,
-        Article.description,
-        Article.created_at,
-        Article.updated_at,
-        User.id,
-        User.username,
-        User.bio,
-        User.image,
-        follows_author(viewer_id),
-        _favorites_count(),
-        _favorited_by(viewer_id),
-    ).join(User, col(User.id) == Article.author_id)
+def _preview_query(viewer_id: int | None, *, with_body: bool = False) -> Select[Any]:
+    columns = [
+        col(Article.id).label("id"),
+        col(Article.slug).label("slug"),
+        col(Article.title).label("title"),
+        col(Article.description).label("description"),
+        col(Article.created_at).label("created_at"),
+        col(Article.updated_at).label("updated_at"),
+        *profile_columns(viewer_id),
+        _favorites_count().label("favorites_count"),
+        _favorited_by(viewer_id).label("favorited"),
+    ]
+    if with_body:
+        columns.append(col(Article.body).label("body"))
+    return select(*columns).join(User, col(User.id) == Article.author_id)
 
 
 def _previews(session: Session, rows: Iterable[Any]) -> list[ArticlePreview]:
     rows = list(rows)
-    tags = tags_by_article(session, [row[0] for row in rows])
-    return [
-        ArticlePreview(
-            id=row[0],
-            slug=row[1],
-            title=row[2],
-            description=row[3],
-            created_at=row[4],
-            updated_at=row[5],
-            author=Profile(
-                id=row[6], username=row[7], bio=row[8], image=row[9], following=bool(row[10])
-            ),
-            tags=tags.get(row[0], []),
-            favorites_count=row[11],
-            favorited=bool(row[12]),
-        )
-        for row in rows
-    ]
+    tags = tags_by_article(session=session, article_ids=[row.id for row in rows])
+    return [_preview(row, tags.get(row.id, [])) for row in rows]
+
+
+def _preview(row: Any, tags: list[str]) -> ArticlePreview:
+    return ArticlePreview(
+        id=row.id,
+        slug=row.slug,
+        title=row.title,
+        description=row.description,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        author=profile_from(row),
+        tags=tags,
+        favorites_count=row.favorites_count,
+        favorited=bool(row.favorited),
+    )
+
+
+def get_article(*, session: Session, slug: str, viewer_id: int | None) -> ArticleDetail:
+    """The article with its author, tags and favorites as `viewer_id` sees them: two
+    queries. Raises Moved for a former slug, NotFound when there is no such article."""
+    row = session.exec(
+        _preview_query(viewer_id, with_body=True).where(Article.slug == slug)
+    ).first()
+    if row is None:
+        raise _missing(session, slug)
+    preview = _preview(row, tags_by_article(session=session, article_ids=[row.id]).get(row.id, []))
+    return ArticleDetail(**preview.__dict__, body=row.body)
 
 
 def previews_by_id(
@@ -344,24 +340,29 @@ def find_articles(
     limit: int,
     viewer_id: int | None = None,
     tag: str | None = None,
+    author: str | None = None,
     author_id: int | None = None,
-    favorited_by: int | None = None,
+    favorited_by: str | int | None = None,
     followed_by: int | None = None,
 ) -> tuple[list[ArticlePreview], int]:
     """Previews newest first, and how many match in all: three queries, any `limit`.
 
-    Filters combine: `tag` (a tag name), `author_id`, `favorited_by` (a user id),
-    `followed_by` (articles by the authors that user follows). `viewer_id` decides
-    each preview's `favorited` and its author's `following`.
+    Filters combine: `tag` (a tag name), `author` (a username) or `author_id`,
+    `favorited_by` (a username or a user id), `followed_by` (articles by the authors
+    that user follows). `viewer_id` decides each preview's `favorited` and its
+    author's `following`. Unknown names simply match nothing.
     """
     filters: list[ColumnElement[bool]] = []
     if tag is not None:
         tagged = select(ArticleTag.article_id).join(Tag).where(Tag.name == tag)
         filters.append(col(Article.id).in_(tagged))
+    if author is not None:
+        filters.append(col(Article.author_id).in_(_user_ids(author)))
     if author_id is not None:
         filters.append(Article.author_id == author_id)
     if favorited_by is not None:
-        liked = select(Favorite.article_id).where(Favorite.user_id == favorited_by)
+        fans = _user_ids(favorited_by) if isinstance(favorited_by, str) else [favorited_by]
+        liked = select(Favorite.article_id).where(col(Favorite.user_id).in_(fans))
         filters.append(col(Article.id).in_(liked))
     if followed_by is not None:
         followed = select(Follow.followed_id).where(Follow.follower_id == followed_by)
@@ -378,7 +379,11 @@ def find_articles(
     return _previews(session, rows), total
 
 
-def tags_by_article(session: Session, article_ids: list[int]) -> dict[int, list[str]]:
+def _user_ids(username: str) -> Select[Any]:
+    return select(User.id).where(func.lower(User.username) == username.lower())
+
+
+def tags_by_article(*, session: Session, article_ids: list[int]) -> dict[int, list[str]]:
     """Each article's tag names, alphabetical, in one query."""
     if not article_ids:
         return {}
@@ -407,25 +412,35 @@ def popular_tags(*, session: Session, limit: int | None = 20) -> list[str]:
     return list(rows)
 
 
-def favorite(*, session: Session, user_id: int, article_id: int) -> None:
-    """Favorite an article; doing it again changes nothing."""
-    if session.get(Favorite, (user_id, article_id)) is None:
-        session.add(Favorite(user_id=user_id, article_id=article_id))
+# --- favorites ----------------------------------------------------------------------------
+
+
+def set_favorite(*, session: Session, slug: str, user_id: int, on: bool) -> ArticleDetail:
+    """Favorite an article (or take the favorite back); doing it twice changes nothing.
+
+    Returns the article as the user now sees it. Raises NotFound (or Moved).
+    """
+    article = get_article(session=session, slug=slug, viewer_id=user_id)
+    if on and not article.favorited:
+        session.add(Favorite(user_id=user_id, article_id=article.id))
         try:
             session.commit()
         except IntegrityError:  # favorited in a concurrent request: the same result
             session.rollback()
-
-
-def unfavorite(*, session: Session, user_id: int, article_id: int) -> None:
-    """Take a favorite back; doing it again changes nothing."""
-    row = session.get(Favorite, (user_id, article_id))
-    if row is not None:
-        session.delete(row)
+    elif not on and article.favorited:
+        session.exec(
+            delete(Favorite).where(  # type: ignore[call-overload]
+                col(Favorite.user_id) == user_id, col(Favorite.article_id) == article.id
+            )
+        )
         session.commit()
+    else:
+        return article
+    count = favorites_count(session=session, article_id=article.id)
+    return replace(article, favorited=on, favorites_count=count)
 
 
-def favorites_count(session: Session, article_id: int) -> int:
+def favorites_count(*, session: Session, article_id: int) -> int:
     return session.exec(
         select(func.count()).select_from(Favorite).where(Favorite.article_id == article_id)
     ).one()

@@ -1,9 +1,11 @@
 """Who is signed in (Flask-Login, cookie session) and where they may be sent back to."""
 
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, request
-from flask_login import LoginManager, current_user
+from flask_login import LoginManager, current_user, login_required
 from sqlmodel import select
 
 from web.db import get_session
@@ -47,6 +49,20 @@ def _load(session_id: str) -> Member | None:
     if user is None or user.password_hash[-12:] != stamp:
         return None
     return Member(user)
+
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def members_only(view: V) -> V:
+    """Only for signed-in members: visitors are asked to sign in and come back.
+
+    The mark lets a failed CSRF check on such a view (a session that ended) be
+    answered the same way.
+    """
+    guarded = login_required(view)
+    guarded.members_only = True  # type: ignore[attr-defined]
+    return guarded  # type: ignore[return-value]
 
 
 def current_member() -> User | None:

@@ -1,15 +1,20 @@
-"""Comments on articles: rules and queries shared by the pages and the API."""
+"""Comments on articles: rules and queries shared by the pages and the API.
+
+Lookups raise NotFound (the article or the comment), deleting someone else's comment
+raises NotAllowed. Each write commits.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from web.articles import NotAllowed, follows_author
-from web.models import Comment, User, utcnow
-from web.users import Profile
-
-BODY_MAX = 5000
+from web.articles import find_article
+from web.models import Article, Comment, User, id_of, utcnow
+from web.problems import NotAllowed, NotFound
+from web.submissions import once
+from web.users import Profile, profile_columns, profile_from
 
 
 @dataclass(frozen=True)
@@ -20,6 +25,32 @@ class CommentView:
     updated_at: datetime
     author: Profile
 
+    @property
+    def opening(self) -> str:
+        """The first few words, to name the comment (e.g. its delete button)."""
+        words = self.body.split()
+        return " ".join(words[:6]) + ("…" if len(words) > 6 else "")
+
+
+def _query(viewer_id: int | None):  # type: ignore[no-untyped-def]
+    return select(
+        col(Comment.id).label("id"),
+        col(Comment.body).label("body"),
+        col(Comment.created_at).label("created_at"),
+        col(Comment.updated_at).label("updated_at"),
+        *profile_columns(viewer_id),
+    ).join(User, col(User.id) == Comment.author_id)
+
+
+def _view(row) -> CommentView:  # type: ignore[no-untyped-def]
+    return CommentView(
+        id=row.id,
+        body=row.body,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        author=profile_from(row),
+    )
+
 
 def list_comments(
     *, session: Session, article_id: int, viewer_id: int | None = None
@@ -27,48 +58,75 @@ def list_comments(
     """An article's comments with their authors as the viewer sees them, oldest first,
     in one query."""
     rows = session.exec(
-        select(Comment, User, follows_author(viewer_id))
-        .join(User, col(User.id) == Comment.author_id)
+        _query(viewer_id)
         .where(Comment.article_id == article_id)
         .order_by(col(Comment.created_at), col(Comment.id))
     ).all()
-    return [_view(comment, user, bool(following)) for comment, user, following in rows]
+    return [_view(row) for row in rows]
 
 
-def get_comment(*, session: Session, article_id: int, comment_id: int) -> Comment | None:
-    comment = session.get(Comment, comment_id)
-    return comment if comment is not None and comment.article_id == article_id else None
+def comments_of(*, session: Session, slug: str, viewer_id: int | None) -> list[CommentView]:
+    """The comments of the article with this slug (NotFound, Moved)."""
+    article = find_article(session=session, slug=slug)
+    return list_comments(session=session, article_id=id_of(article), viewer_id=viewer_id)
 
 
-def add_comment(*, session: Session, article_id: int, author: User, body: str) -> CommentView:
-    assert author.id is not None
+def count_comments(*, session: Session, slug: str) -> int:
+    """How many comments the article with this slug has (0 when there is no such one)."""
+    return session.exec(
+        select(func.count())
+        .select_from(Comment)
+        .join(Article, col(Article.id) == Comment.article_id)
+        .where(Article.slug == slug)
+    ).one()
+
+
+def get_comment(
+    *, session: Session, slug: str, comment_id: int, viewer_id: int | None
+) -> CommentView:
+    """One comment of the article with this slug (NotFound for either)."""
+    article = find_article(session=session, slug=slug)
+    row = session.exec(
+        _query(viewer_id).where(Comment.id == comment_id, Comment.article_id == article.id)
+    ).first()
+    if row is None:
+        raise NotFound("comment")
+    return _view(row)
+
+
+def add_comment(
+    *, session: Session, slug: str, author: User, body: str, token: str | None = None
+) -> CommentView:
+    """Comment on the article with this slug (NotFound, Moved). `token` makes a form
+    submission count once (see web.submissions)."""
+    article = find_article(session=session, slug=slug)
+    author_id = id_of(author)
     now = utcnow()
     comment = Comment(
-        body=body, article_id=article_id, author_id=author.id, created_at=now, updated_at=now
+        body=body,
+        article_id=id_of(article),
+        author_id=author_id,
+        created_at=now,
+        updated_at=now,
     )
-    session.add(comment)
-    session.commit()
-    return _view(comment, author, following=False)
+    with once(session, token=token, user_id=author_id, kind="comment") as record:
+        session.add(comment)
+        session.flush()
+        record(id_of(comment))
+    # Read back like any comment, so a comment view is built one way only.
+    return _view(session.exec(_query(author_id).where(Comment.id == id_of(comment))).one())
 
 
-def delete_comment(*, session: Session, article_id: int, comment_id: int, user_id: int) -> bool:
-    """Delete a comment of this article; False if there is none. Only its author may."""
-    comment = get_comment(session=session, article_id=article_id, comment_id=comment_id)
-    if comment is None:
-        return False
+def delete_comment(*, session: Session, slug: str, comment_id: int, user_id: int) -> None:
+    """Delete a comment of the article with this slug. Raises NotFound when either is
+    missing and NotAllowed unless the user wrote it."""
+    article = find_article(session=session, slug=slug)
+    comment = session.get(Comment, comment_id)
+    if comment is None or comment.article_id != article.id:
+        raise NotFound("comment", "That comment does not exist. It may have been deleted.")
     if comment.author_id != user_id:
-        raise NotAllowed("only the comment's author may delete it")
+        raise NotAllowed(
+            "comment", "can only be deleted by its author", "Only its author can delete a comment."
+        )
     session.delete(comment)
     session.commit()
-    return True
-
-
-def _view(comment: Comment, author: User, following: bool) -> CommentView:
-    assert comment.id is not None
-    return CommentView(
-        id=comment.id,
-        body=comment.body,
-        created_at=comment.created_at,
-        updated_at=comment.updated_at,
-        author=Profile.of(author, following=following),
-    )

@@ -1,21 +1,140 @@
-"""Settings read from the environment (and from `.env` outside production)."""
+"""Settings: one typed object (pydantic-settings) that reads and documents every
+environment variable Conduit uses, once.
+
+Values come from the environment; outside production a `.env` file in the working
+directory fills in what the environment does not set. `load()` turns the settings into
+Flask's config mapping. The README's configuration table is `settings_table()`'s output
+(a test keeps them the same).
+"""
 
 import os
-from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, cast
 
-from dotenv import dotenv_values
+from pydantic import Field, PositiveInt, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ENVIRONMENTS = ("development", "production", "testing")
 DEV_SECRET = "dev-only-secret-change-me-before-deploying"
 # Secrets that must never reach production: the development one and common placeholders.
 WEAK_SECRETS = frozenset({"", DEV_SECRET, "secret", "changeme", "change-me", "dev", "development"})
+SECRET_HINT = (
+    "SECRET_KEY must be set to a long random value in production "
+    "(for example: python -c 'import secrets; print(secrets.token_hex(32))'). "
+    "For local development set CONDUIT_ENV=development instead."
+)
 
 
 class ConfigError(RuntimeError):
     """The environment does not describe a runnable Conduit."""
+
+
+def _setting(shown_default: str, meaning: str) -> Any:
+    """A setting's documentation: its default as people read it, and what it means."""
+    return Field(description=meaning, json_schema_extra={"shown_default": shown_default})
+
+
+class Settings(BaseSettings):
+    """Every variable, its type, its default and what it means (the README's table)."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", env_file=None)
+
+    conduit_env: Annotated[
+        Literal["development", "testing", "production"],
+        _setting(
+            "`production`", "`development`, `testing` or `production`. `make` sets `development`."
+        ),
+    ] = "production"
+    secret_key: Annotated[
+        str,
+        _setting(
+            "a development-only value",
+            "Signs sessions and CSRF tokens. **Required in production** (32+ random "
+            "characters); the app refuses to start without it.",
+        ),
+    ] = ""
+    database_url: Annotated[
+        str | None,
+        _setting(
+            "`sqlite:///instance/conduit.db`",
+            "SQLAlchemy URL. `postgres://` and `postgresql://` URLs use the psycopg 3 driver.",
+        ),
+    ] = None
+    redis_url: Annotated[
+        str | None,
+        _setting(
+            "unset",
+            "Optional, e.g. `redis://127.0.0.1:6379/0`: sessions, rate-limit counters and "
+            "the cache are kept there, shared by every app server. Unset: kept in each "
+            "process. If Redis stops answering, requests go on without it rather than fail.",
+        ),
+    ] = None
+    signin_limit_per_ip: Annotated[
+        str,
+        _setting(
+            "`20 per minute;100 per hour`",
+            "Sign-in and sign-up attempts (POSTs) per client address. Over the limit: the "
+            "form again, saying when to retry, with `Retry-After`.",
+        ),
+    ] = "20 per minute;100 per hour"
+    signin_limit_per_account: Annotated[
+        str,
+        _setting(
+            "`5 per minute;30 per hour`", "Sign-in and sign-up attempts per email address tried."
+        ),
+    ] = "5 per minute;30 per hour"
+    feed_page_size: Annotated[PositiveInt, _setting("`10`", "Articles per page in feeds.")] = 10
+    jwt_expires_hours: Annotated[
+        PositiveInt, _setting("`168`", "Lifetime of API tokens (signed with `SECRET_KEY`).")
+    ] = 24 * 7
+    cors_origins: Annotated[
+        str | None,
+        _setting(
+            "none in production, `*` otherwise",
+            "Origins allowed to call `/api` from a browser: a comma-separated list, or `*`.",
+        ),
+    ] = None
+    max_body_bytes: Annotated[
+        PositiveInt, _setting("`1048576`", "Larger request bodies get 413.")
+    ] = 1024 * 1024
+    instance_name: Annotated[
+        str | None,
+        _setting(
+            "unset",
+            "Names this app server in an `X-Served-By` header (useful behind a load balancer).",
+        ),
+    ] = None
+
+    @model_validator(mode="after")
+    def _strong_secret_in_production(self) -> "Settings":
+        if self.conduit_env == "production" and (
+            self.secret_key in WEAK_SECRETS or len(self.secret_key) < 32
+        ):
+            raise ValueError(SECRET_HINT)
+        return self
+
+
+def read_settings() -> Settings:
+    """The settings from the environment (and `.env`, unless the environment says
+    production); a clear ConfigError naming the variable when one is wrong."""
+    production = os.environ.get("CONDUIT_ENV") == "production"
+    env_file = None if production or not Path(".env").is_file() else ".env"
+    try:
+        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+    except ValidationError as error:
+        raise ConfigError(_explain(error)) from None
+
+
+def _explain(error: ValidationError) -> str:
+    problems = []
+    for problem in error.errors(include_url=False):
+        if not problem["loc"]:  # the whole-object check: the secret
+            problems.append(str(problem.get("ctx", {}).get("error", problem["msg"])))
+            continue
+        name = str(problem["loc"][0]).upper()
+        reason = problem["msg"].lower()
+        problems.append(f"{name} is not valid ({reason}); got {problem['input']!r}.")
+    return " ".join(problems)
 
 
 def normalise_database_url(url: str) -> str:
@@ -26,47 +145,22 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def load(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Build the Flask config mapping from environment variables.
-
-    `.env` in the working directory fills in variables the environment does not set,
-    unless the real environment says CONDUIT_ENV=production.
-    """
-    env = dict(os.environ if environ is None else environ)
-    if env.get("CONDUIT_ENV") != "production" and Path(".env").is_file():
-        env = {**{k: v or "" for k, v in dotenv_values(".env").items()}, **env}
-
-    conduit_env = env.get("CONDUIT_ENV", "production")
-    if conduit_env not in ENVIRONMENTS:
-        raise ConfigError(
-            f"CONDUIT_ENV must be one of {', '.join(ENVIRONMENTS)}; got {conduit_env!r}."
-        )
-    production = conduit_env == "production"
-
-    secret = env.get("SECRET_KEY", "")
-    if production and (secret in WEAK_SECRETS or len(secret) < 32):
-        raise ConfigError(
-            "SECRET_KEY must be set to a long random value in production "
-            "(for example: python -c 'import secrets; print(secrets.token_hex(32))'). "
-            "For local development set CONDUIT_ENV=development instead."
-        )
-
+def load(instance_path: str) -> dict[str, Any]:
+    """Flask's config mapping, from the settings."""
+    settings = read_settings()
+    production = settings.conduit_env == "production"
     default_db = f"sqlite:///{Path(instance_path) / 'conduit.db'}"
     return {
-        "CONDUIT_ENV": conduit_env,
-        "SECRET_KEY": secret or DEV_SECRET,
-        "DATABASE_URL": normalise_database_url(env.get("DATABASE_URL") or default_db),
-        # Articles per page in feeds.
-        "FEED_PAGE_SIZE": _positive_int(env, "FEED_PAGE_SIZE", 10),
-        "REDIS_URL": env.get("REDIS_URL") or None,
-        # Names this app server in an X-Served-By header (useful behind a load balancer).
-        "INSTANCE_NAME": env.get("INSTANCE_NAME") or None,
-        # Larger request bodies are refused with 413.
-        "MAX_CONTENT_LENGTH": _positive_int(env, "MAX_BODY_BYTES", 1024 * 1024),
-        # Sign-in and sign-up attempts (limits syntax: "10 per minute;50 per hour").
-        "SIGNIN_LIMIT_PER_IP": env.get("SIGNIN_LIMIT_PER_IP", "20 per minute;100 per hour"),
-        "SIGNIN_LIMIT_PER_ACCOUNT": env.get("SIGNIN_LIMIT_PER_ACCOUNT", "5 per minute;30 per hour"),
-        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "CONDUIT_ENV": settings.conduit_env,
+        "SECRET_KEY": settings.secret_key or DEV_SECRET,
+        "DATABASE_URL": normalise_database_url(settings.database_url or default_db),
+        "FEED_PAGE_SIZE": settings.feed_page_size,
+        "REDIS_URL": settings.redis_url or None,
+        "INSTANCE_NAME": settings.instance_name or None,
+        "MAX_CONTENT_LENGTH": settings.max_body_bytes,
+        "SIGNIN_LIMIT_PER_IP": settings.signin_limit_per_ip,
+        "SIGNIN_LIMIT_PER_ACCOUNT": settings.signin_limit_per_account,
+        "RATELIMIT_STORAGE_URI": settings.redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         # If Redis is unreachable, count in memory rather than fail the request.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
@@ -78,21 +172,14 @@ def load(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[s
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
-        # API tokens (signed with SECRET_KEY) and the origins allowed to call the API.
-        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(
-            hours=_positive_int(env, "JWT_EXPIRES_HOURS", 24 * 7)
-        ),
-        "CORS_ORIGINS": _origins(env.get("CORS_ORIGINS"), production),
+        # A form's CSRF token lives as long as its session: a page left open for hours
+        # still works (the session, not a clock, decides).
+        "WTF_CSRF_TIME_LIMIT": None,
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(hours=settings.jwt_expires_hours),
+        "CORS_ORIGINS": _origins(settings.cors_origins, production),
         # Server-Timing header with SQL counts: a development aid, never in production.
-        "SERVER_TIMING": conduit_env == "development",
+        "SERVER_TIMING": settings.conduit_env == "development",
     }
-
-
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name) or str(default)
-    if not raw.isdigit() or int(raw) < 1:
-        raise ConfigError(f"{name} must be a positive integer; got {raw!r}.")
-    return int(raw)
 
 
 def _origins(raw: str | None, production: bool) -> list[str] | str:
@@ -103,3 +190,12 @@ def _origins(raw: str | None, production: bool) -> list[str] | str:
     if raw.strip() == "*":
         return "*"
     return [origin.strip() for origin in raw.split(",") if origin.strip()]
+
+
+def settings_table() -> str:
+    """The README's configuration table, made from the settings' own documentation."""
+    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        shown = cast(dict[str, str], field.json_schema_extra)["shown_default"]
+        rows.append(f"| `{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(rows)

@@ -79,6 +79,17 @@ def get_session() -> Session:
     return g.db_session
 
 
+def rollback_quietly() -> None:
+    """Undo the request's unfinished transaction, if any (before answering an error)."""
+    session: Session | None = g.get("db_session")
+    if session is None:
+        return
+    try:
+        session.rollback()
+    except Exception:  # a lost connection: nothing left to undo
+        session.invalidate()
+
+
 def _start_stats() -> None:
     g.sql_stats = SqlStats()
 

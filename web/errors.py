@@ -1,10 +1,40 @@
-"""Error pages: a friendly page in the layout, or a small fragment for htmx requests."""
+"""Every error, answered once and in the shape the request can use.
 
-from flask import Flask, Response, current_app, jsonify, request
+- `/api/...`: RealWorld JSON, `{"errors": {subject: [message]}}`.
+- A page (plain request, boosted navigation, history restore): the error page in the
+  layout, with the status code.
+- An htmx request for part of a page never gets a whole page. A GET that swaps a region
+  (a feed page, search results) gets a small error block in that region, its heading
+  focused; an inline field check gets the message in the field's message area; an
+  action (favorite, comment, ...) leaves the page as it is (`HX-Reswap: none`) and the
+  message is announced in the status region while focus stays on the control.
+- An action that needs an account, asked by a visitor (a session that ended in another
+  tab), sends them to sign in and back to the page they were on: `HX-Redirect` for
+  htmx, a 303 otherwise.
+"""
+
+import math
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, flash, jsonify, redirect, request, url_for
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
+from jinja2_fragments.flask import render_block
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException, InternalServerError
 
-from web.rendering import render, wants_fragment
+from web.auth import current_member, login_manager, safe_next
+from web.db import rollback_quietly
+from web.limits import retry_after_seconds
+from web.problems import Moved, Problem
+from web.rendering import (
+    announce,
+    component,
+    current_url,
+    render,
+    respond,
+    target,
+    wants_fragment,
+)
 
 # What a reader is told, by status; anything else falls back to werkzeug's short text.
 MESSAGES = {
@@ -15,15 +45,13 @@ MESSAGES = {
     413: ("Too large", "What you sent is larger than we accept."),
     422: ("That cannot be done", "The request was understood but cannot be carried out."),
     429: ("Too many requests", "Please wait a moment and try again."),
-    500: ("Something went wrong", "An unexpected error happened on our side. Please try again."),
+    500: ("Something went wrong", "Something went wrong on our side. Please try again."),
 }
-
-
-def init_app(app: Flask) -> None:
-    app.register_error_handler(CSRFError, handle_csrf_error)
-    app.register_error_handler(HTTPException, handle_http_error)
-    app.register_error_handler(Exception, handle_unexpected_error)
-
+EXPIRED_FORM = (
+    "This page has been open too long or did not come from this site. "
+    "Please reload the page and try again."
+)
+SIGN_IN_FIRST = "Please sign in to continue."
 
 # The subject an API error is reported under, when the view gave none.
 API_SUBJECTS = {
@@ -32,8 +60,25 @@ API_SUBJECTS = {
 }  # fmt: skip
 
 
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(Problem, handle_problem)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected_error)
+    login_manager.unauthorized_handler(sign_in_required)
+
+
 def is_api_request() -> bool:
     return request.path == "/api" or request.path.startswith("/api/")
+
+
+def json_error(code: int, errors: dict[str, list[str]], headers: object = ()) -> Response:
+    response = jsonify({"errors": errors})
+    response.status_code = code
+    for name, value in headers:  # type: ignore[attr-defined]
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def api_error(error: HTTPException) -> Response:
@@ -44,12 +89,59 @@ def api_error(error: HTTPException) -> Response:
             MESSAGES.get(code, (error.name, error.description or ""))[1]
         ]
     }
-    response = jsonify({"errors": errors})
-    response.status_code = code
-    for name, value in error.get_headers():
+    return json_error(code, errors, error.get_headers())
+
+
+def error_page(
+    code: int, title: str, message: str, headers: list[tuple[str, str]] | None = None
+) -> Response:
+    """The error as a page, or as a fragment made for where an htmx request lands."""
+    where = target()
+    if where is None:  # a whole page: plain request, boosted navigation, history restore
+        response = render("errors/error.html", status=code, code=code, title=title,
+                          message=message, partial=False)  # fmt: skip
+    elif where.endswith("-error"):  # an inline field check: the field's message area
+        response = respond(component("field_messages", [message]), status=code)
+    elif request.method == "GET":  # a region (feed, results): a small error block there
+        announce(message, error=True)
+        block = render_error_block(code=code, title=title, message=message)
+        response = respond(block, status=code)
+        response.headers["HX-Push-Url"] = "false"  # keep the address of what is shown
+    else:  # an action: the page stays as it was, the message is announced
+        announce(message, error=True)
+        response = respond(status=code, reswap="none")
+    for name, value in headers or ():
         if name.lower() != "content-type":
             response.headers[name] = value
     return response
+
+
+def render_error_block(*, code: int, title: str, message: str) -> Markup:
+    return Markup(
+        render_block(
+            "errors/error.html", "error", code=code, title=title, message=message, partial=True
+        )
+    )
+
+
+def handle_problem(problem: Problem) -> Response:
+    if is_api_request():
+        return json_error(problem.status, problem.errors())
+    if isinstance(problem, Moved):
+        return moved(problem.slug)
+    return error_page(problem.status, problem.title, problem.sentence)
+
+
+def moved(slug: str) -> Response:
+    """A former slug: the same address with the article's current slug, for good.
+
+    301 for reads; 308 keeps the method and form of an action (a favorite, a comment).
+    """
+    url = url_for(
+        request.endpoint or "articles.show", **{**(request.view_args or {}), "slug": slug}
+    )
+    query = request.query_string.decode()
+    return redirect(url + (f"?{query}" if query else ""), 301 if request.method == "GET" else 308)
 
 
 def handle_http_error(error: HTTPException) -> Response:
@@ -59,33 +151,73 @@ def handle_http_error(error: HTTPException) -> Response:
     title, message = MESSAGES.get(code, (error.name, error.description or ""))
     if error.description and error.description != type(error).description:
         message = error.description  # a specific reason given with abort(code, reason)
-    response = render(
-        "errors/error.html",
-        fragment="error",
-        status=code,
-        code=code,
-        title=title,
-        message=message,
-        partial=wants_fragment(),
-    )
-    if error.response is None:
-        # Keep headers werkzeug sets for some errors (Allow on 405, Retry-After on 429).
-        for name, value in error.get_headers():
-            if name.lower() != "content-type":
-                response.headers[name] = value
-    return response
+    if error.response is not None:  # an answer prepared where the error was raised
+        return error.response
+    if code == 429:
+        message = retry_message()
+    # Keep headers werkzeug sets for some errors (Allow on 405).
+    return error_page(code, title, message, error.get_headers())
+
+
+def retry_message() -> str:
+    """Say in words when to try again: "Please wait 45 seconds and try again."."""
+    seconds = retry_after_seconds()
+    if seconds is None:
+        return MESSAGES[429][1]
+    return f"Too many attempts. Please wait {in_words(seconds)} and try again."
+
+
+def in_words(seconds: int) -> str:
+    """A wait said the way people say it: "45 seconds", "3 minutes"."""
+    if seconds < 120:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def handle_csrf_error(_error: CSRFError) -> Response:
-    # Usually a form left open too long or a session that ended: say so plainly.
-    return handle_http_error(
-        BadRequest(
-            "This form has expired or did not come from this site. "
-            "Please reload the page and try again."
-        )
-    )
+    # A session that ended (e.g. signed out in another tab) on an action for members is
+    # best answered by asking to sign in; otherwise the page is simply too old.
+    view = current_app.view_functions.get(request.endpoint or "")
+    if current_member() is None and getattr(view, "members_only", False):
+        return sign_in_required()
+    return error_page(400, "This page has expired", EXPIRED_FORM)
+
+
+def sign_in_required() -> Response:
+    """Send a visitor to sign in, then back to the page they were on."""
+    if is_api_request():  # the API authenticates with tokens; never a redirect
+        return json_error(401, {"authorization": ["is missing: send 'Token <jwt>'"]})
+    destination = url_for("auth.login", next=_origin_page())
+    flash(SIGN_IN_FIRST)
+    if wants_fragment():
+        response = Response(status=401)
+        response.vary.add("HX-Request")
+        response.headers["HX-Redirect"] = destination
+        return response
+    return redirect(destination, 303)
+
+
+def _origin_page() -> str:
+    """Where the reader was: this page for a GET, else the page that sent the form."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = request.referrer or ""
+    candidates = [current_url(), request.form.get("next"), _local(referrer)]
+    return next((safe_next(c) for c in candidates if c and safe_next(c, "") != ""), "/")
+
+
+def _local(url: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 def handle_unexpected_error(error: Exception) -> Response:
     current_app.logger.exception("Unhandled error", exc_info=error)
+    rollback_quietly()  # a failed statement must not break the error page too
     return handle_http_error(InternalServerError(original_exception=error))

@@ -1,15 +1,24 @@
 """HTML forms (Flask-WTF): validation rules and messages for the pages.
 
-Uniqueness is checked here too, through the domain functions, so a sign-up form shows
-"already taken" both while typing (inline check) and on submit.
+Every bound comes from `web.bounds`; WTForms renders `Length` as the control's
+`maxlength`. Uniqueness is checked here too, through the domain functions, so a sign-up
+form shows "already taken" both while typing (inline check) and on submit.
 """
 
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField, URLField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.utils import unset_value
 from wtforms.validators import (
-    URL,
     DataRequired,
     Email,
     InputRequired,
@@ -19,21 +28,35 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from web.articles import TAGS_MAX, TITLE_MAX, parse_tags
-from web.comments import BODY_MAX
-from web.db import get_session
-from web.users import (
+from web.articles import parse_tags
+from web.bounds import (
+    BIO_MAX,
+    BODY_MAX,
+    COMMENT_MAX,
+    DESCRIPTION_MAX,
+    EMAIL_MAX,
+    IMAGE_URL_MAX,
     PASSWORD_MAX,
     PASSWORD_MIN,
+    TAG_MAX,
+    TAGS_MAX,
+    TAGS_TEXT_MAX,
+    TITLE_MAX,
     USERNAME_PATTERN,
     USERNAME_RULE,
-    email_taken,
-    username_taken,
 )
+from web.db import get_session
+from web.pictures import PICTURE_RULE, is_picture_url
+from web.submissions import new_token
+from web.users import email_taken, username_taken
 
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
+
+
+def _at_most(limit: int, what: str) -> Length:
+    return Length(max=limit, message=f"{what} has at most {limit:,} characters.")
 
 
 _username = [
@@ -42,7 +65,7 @@ _username = [
 ]
 _email = [
     DataRequired("Enter your email address."),
-    Length(max=254, message="An email address has at most 254 characters."),
+    _at_most(EMAIL_MAX, "An email address"),
     Email("Enter an email address like name@example.com.", check_deliverability=False),
 ]
 _new_password = Length(
@@ -52,17 +75,33 @@ _new_password = Length(
 )
 
 
+class OnceField(HiddenField):
+    """A one-time token (web.submissions): a new one each time the form is shown; when
+    the form is submitted, only what was sent (no token sent: none, not a new one)."""
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        super().process(formdata, data, extra_filters)
+        if formdata is not None and self.name not in formdata:
+            self.data = None
+
+
+class OnceForm(FlaskForm):
+    """A form that creates something: its one-time token makes a replay create nothing."""
+
+    once = OnceField(default=new_token)
+
+
 class RegisterForm(FlaskForm):
     username = StringField("Username", _username, filters=[_strip])
     email = EmailField("Email", _email, filters=[_strip])
     password = PasswordField("Password", [InputRequired("Choose a password."), _new_password])
 
     def validate_username(self, field: StringField) -> None:
-        if username_taken(get_session(), field.data):
+        if username_taken(session=get_session(), username=field.data):
             raise ValidationError(f"The username {field.data} is already taken.")
 
     def validate_email(self, field: EmailField) -> None:
-        if email_taken(get_session(), field.data):
+        if email_taken(session=get_session(), email=field.data):
             raise ValidationError("That email address already has an account. Sign in instead?")
 
 
@@ -74,18 +113,10 @@ class LoginForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     image = URLField(
-        "Picture URL",
-        [
-            Optional(),
-            Length(max=2048, message="A picture URL has at most 2048 characters."),
-            URL(message="Enter a web address starting with https:// or http://."),
-        ],
-        filters=[_strip],
+        "Picture URL", [Optional(), _at_most(IMAGE_URL_MAX, "A picture URL")], filters=[_strip]
     )
     username = StringField("Username", _username, filters=[_strip])
-    bio = TextAreaField(
-        "Bio", [Length(max=1000, message="A bio has at most 1000 characters.")], filters=[_strip]
-    )
+    bio = TextAreaField("Bio", [_at_most(BIO_MAX, "A bio")], filters=[_strip])
     email = EmailField("Email", _email, filters=[_strip])
     new_password = PasswordField("New password", [Optional(), _new_password])
     current_password = PasswordField("Current password")
@@ -95,15 +126,15 @@ class SettingsForm(FlaskForm):
         self.user_id = user_id
 
     def validate_image(self, field: URLField) -> None:
-        if field.data and not field.data.lower().startswith(("https://", "http://")):
-            raise ValidationError("Enter a web address starting with https:// or http://.")
+        if field.data and not is_picture_url(field.data):
+            raise ValidationError(PICTURE_RULE)
 
     def validate_username(self, field: StringField) -> None:
-        if username_taken(get_session(), field.data, except_id=self.user_id):
+        if username_taken(session=get_session(), username=field.data, except_id=self.user_id):
             raise ValidationError(f"The username {field.data} is already taken.")
 
     def validate_email(self, field: EmailField) -> None:
-        if email_taken(get_session(), field.data, except_id=self.user_id):
+        if email_taken(session=get_session(), email=field.data, except_id=self.user_id):
             raise ValidationError("That email address belongs to another account.")
 
     def validate_current_password(self, field: PasswordField) -> None:
@@ -111,48 +142,38 @@ class SettingsForm(FlaskForm):
             raise ValidationError("Enter your current password to set a new one.")
 
 
-class ArticleForm(FlaskForm):
+class ArticleForm(OnceForm):
     title = StringField(
         "Title",
-        [
-            DataRequired("Give your article a title."),
-            Length(max=TITLE_MAX, message=f"A title has at most {TITLE_MAX} characters."),
-        ],
+        [DataRequired("Give your article a title."), _at_most(TITLE_MAX, "A title")],
         filters=[_strip],
     )
     description = StringField(
         "What's this article about?",
         [
             DataRequired("Say in a sentence what the article is about."),
-            Length(max=500, message="A description has at most 500 characters."),
+            _at_most(DESCRIPTION_MAX, "A description"),
         ],
         filters=[_strip],
     )
     body = TextAreaField(
         "Article (Markdown)",
-        [
-            DataRequired("Write the article's text."),
-            Length(max=100_000, message="An article has at most 100,000 characters."),
-        ],
+        [DataRequired("Write the article's text."), _at_most(BODY_MAX, "An article")],
     )
-    tags = StringField(
-        "Tags",
-        [Length(max=500, message="Tags take at most 500 characters.")],
-        filters=[_strip],
-    )
+    tags = StringField("Tags", [_at_most(TAGS_TEXT_MAX, "The tags")], filters=[_strip])
 
     def validate_tags(self, field: StringField) -> None:
         tags = parse_tags(field.data or "")
         if len(tags) > TAGS_MAX:
             raise ValidationError(f"Use at most {TAGS_MAX} tags.")
+        too_long = [tag for tag in tags if len(tag) > TAG_MAX]
+        if too_long:
+            raise ValidationError(f"A tag has at most {TAG_MAX} characters: “{too_long[0]}”.")
 
 
-class CommentForm(FlaskForm):
+class CommentForm(OnceForm):
     body = TextAreaField(
         "Write a comment",
-        [
-            DataRequired("Write something before posting."),
-            Length(max=BODY_MAX, message=f"A comment has at most {BODY_MAX} characters."),
-        ],
+        [DataRequired("Write something before posting."), _at_most(COMMENT_MAX, "A comment")],
         filters=[_strip],
     )

@@ -4,15 +4,30 @@ Counters live in memory by default and in Redis when REDIS_URL is set, so every 
 server shares them.
 """
 
-from flask import Flask, current_app, request
-from flask_limiter import Limiter
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 
 limiter = Limiter(key_func=get_remote_address)
 
+View = Callable[..., Any]
+
 
 def init_app(app: Flask) -> None:
     limiter.init_app(app)
+
+
+def retry_after_seconds(limit: RequestLimit | None = None) -> int | None:
+    """Seconds until the breached limit of this request lets the client try again."""
+    limit = limit or limiter.current_limit
+    if limit is None:
+        return None
+    return max(1, math.ceil(limit.reset_at - time.time()))
 
 
 def _per_ip() -> str:
@@ -33,12 +48,25 @@ def _account() -> str:
     return "account:" + (email if isinstance(email, str) else "").strip().lower()
 
 
-def limit_attempts(view):  # type: ignore[no-untyped-def]
-    """Limit POSTs to `view` per client IP and per email address tried.
+def limit_attempts(
+    on_breach: Callable[[RequestLimit], Response | None] | None = None,
+) -> Callable[[View], View]:
+    """Limit POSTs to a view per client IP and per email address tried.
 
     The counters are shared by every view so decorated (sign-in and sign-up).
+    `on_breach` may answer a breach itself (e.g. the form again, with the message).
     """
-    view = limiter.shared_limit(_per_ip, scope="signin-ip", methods=["POST"])(view)
-    return limiter.shared_limit(
-        _per_account, scope="signin-account", key_func=_account, methods=["POST"]
-    )(view)
+
+    def decorate(view: View) -> View:
+        view = limiter.shared_limit(
+            _per_ip, scope="signin-ip", methods=["POST"], on_breach=on_breach
+        )(view)
+        return limiter.shared_limit(
+            _per_account,
+            scope="signin-account",
+            key_func=_account,
+            methods=["POST"],
+            on_breach=on_breach,
+        )(view)
+
+    return decorate

@@ -2,11 +2,18 @@
 
 Raw HTML in the source is escaped, and whatever comes out is cleaned again with an
 allow-list: no scripts, no event handlers, no style, only http(s)/mailto links, and
-every link gets rel="nofollow noopener".
+every link gets rel="nofollow noopener". The article's title is the page's only `<h1>`,
+so the body's headings start at `<h2>`. Images load only from https addresses or this
+site (as the Content-Security-Policy allows); any other image becomes a link to it.
 """
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from markupsafe import Markup
 
 _parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True}).enable(
@@ -14,7 +21,7 @@ _parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographe
 )
 
 TAGS = {
-    "a", "abbr", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",
+    "a", "abbr", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "h5",
     "h6", "hr", "img", "li", "ol", "p", "pre", "strong", "table", "tbody", "td", "th",
     "thead", "tr", "ul",
 }  # fmt: skip
@@ -25,6 +32,40 @@ ATTRIBUTES = {
     "th": {"align"},
     "td": {"align"},
 }
+
+
+def _shift_headings(state: Any) -> None:
+    """The body's top heading level becomes <h2> and the others keep their distance
+    ("# A / ## B" and "## A / ### B" both give h2 / h3), so the order has no gaps."""
+    headings = [t for t in state.tokens if t.type in ("heading_open", "heading_close")]
+    if not headings:
+        return
+    shift = 2 - min(int(t.tag[1]) for t in headings)
+    for token in headings:
+        token.tag = f"h{min(int(token.tag[1]) + shift, 6)}"
+
+
+def _displayable(src: str) -> bool:
+    try:
+        parts = urlsplit(src)
+    except ValueError:
+        return False
+    if parts.scheme:
+        return parts.scheme == "https" and bool(parts.netloc)
+    return not src.startswith("//")  # a path on this site
+
+
+def _image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    if _displayable(src):
+        return str(self.image(tokens, idx, options, env))
+    alt = self.renderInlineAsText(token.children or [], options, env) or src
+    return f'<a href="{Markup.escape(src)}">{Markup.escape(alt)}</a>'
+
+
+_parser.core.ruler.push("shift_headings", _shift_headings)
+_parser.add_render_rule("image", _image)
 
 
 def render_markdown(source: str) -> Markup:

@@ -11,6 +11,14 @@ from typing import Any
 from sqlalchemy import CheckConstraint, DateTime, Dialect, Index, Text, TypeDecorator, func
 from sqlmodel import Field, SQLModel
 
+from web.bounds import (
+    EMAIL_MAX,
+    IMAGE_URL_MAX,
+    TAG_MAX,
+    TITLE_MAX,
+    USERNAME_MAX,
+)
+
 # Stable constraint names, so migrations can refer to them on SQLite and PostgreSQL alike.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -49,13 +57,20 @@ def _timestamp() -> Any:
     return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
+def id_of(row: "User | Article | Comment | Tag") -> int:
+    """A stored row's id (table models type it optional only for rows not yet saved)."""
+    if row.id is None:
+        raise ValueError(f"this {type(row).__name__} has not been saved yet")
+    return row.id
+
+
 class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    username: str = Field(max_length=40)
-    email: str = Field(max_length=254)
+    username: str = Field(max_length=USERNAME_MAX)
+    email: str = Field(max_length=EMAIL_MAX)
     password_hash: str = Field(max_length=255)
     bio: str | None = Field(default=None, sa_type=Text)
-    image: str | None = Field(default=None, max_length=2048)
+    image: str | None = Field(default=None, max_length=IMAGE_URL_MAX)
     # "light" or "dark"; None follows the system setting.
     theme: str | None = Field(default=None, max_length=8)
     created_at: datetime = _timestamp()
@@ -78,8 +93,8 @@ class Follow(SQLModel, table=True):
 
 class Article(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    slug: str = Field(max_length=255, unique=True)
-    title: str = Field(max_length=255)
+    slug: str = Field(max_length=TITLE_MAX, unique=True)
+    title: str = Field(max_length=TITLE_MAX)
     description: str = Field(sa_type=Text)
     body: str = Field(sa_type=Text)
     author_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
@@ -104,7 +119,7 @@ class ArticleSlug(SQLModel, table=True):
 
 class Tag(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=TAG_MAX, unique=True)
 
 
 class ArticleTag(SQLModel, table=True):
@@ -135,3 +150,13 @@ class Comment(SQLModel, table=True):
 
     # An article's comments, oldest first.
     __table_args__ = (Index("ix_comment_article_id_created_at", "article_id", "created_at"),)
+
+
+class Submission(SQLModel, table=True):
+    """A form that created something (see web.submissions): its token and the result."""
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    token: str = Field(max_length=64, primary_key=True)
+    kind: str = Field(max_length=16)  # "article" or "comment"
+    ref_id: int  # what it created (kept when that is deleted later: still not twice)
+    created_at: datetime = _timestamp()

@@ -3,11 +3,20 @@
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from flask import request
+
+from web.bounds import PAGE_MAX
+from web.problems import NotFound
+
 T = TypeVar("T")
 
 
-class PageOutOfRange(LookupError):
+class PageOutOfRange(NotFound):
     """A page number below 1 or past the last page of a non-empty list."""
+
+    def __init__(self, number: object) -> None:
+        super().__init__("page", "There is no such page in this list.")
+        self.number = number
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,17 @@ class Page(Generic[T]):
                 out.append(None if n - (out[-1] or 0) > 2 else n - 1)
             out.append(n)
         return out
+
+
+def page_number() -> int:
+    """The request's `?page=` (1 when absent). Anything but a number from 1 to PAGE_MAX
+    is a page that does not exist: PageOutOfRange."""
+    raw = request.args.get("page")
+    if raw is None:
+        return 1
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not 1 <= int(raw) <= PAGE_MAX:
+        raise PageOutOfRange(raw)
+    return int(raw)
 
 
 def offset_for(number: int, size: int) -> int:

@@ -1,14 +1,26 @@
-"""One way to answer with HTML: a full page, or one block of that same page for htmx.
+"""One way to answer with HTML: a full page, or the pieces of it an htmx request asked for.
 
-A page template wraps each swappable region's content in a block named like the
-element's id (`<section id="feed">{% block feed %}…{% endblock %}</section>`). An htmx
-request that targets one of those ids gets only that block, rendered by
-jinja2-fragments from the same template, so page and fragment cannot drift apart.
+- `render(template, parts=...)` answers a plain request, a boosted navigation or a
+  history restore with the whole page. An htmx request that targets one of `parts`
+  (a block named like the element's id: `<section id="feed">{% block feed %}`) gets only
+  that block, rendered by jinja2-fragments from the same template, so page and fragment
+  cannot drift apart. A GET that swaps a region changes what the page is, so its answer
+  also carries the page's `<title>` (htmx applies it) and, when the reader moves to
+  another page, the main navigation (its `aria-current`).
+- `respond(main, oob=...)` answers an action (favorite, follow, comment): `main` replaces
+  the element the request targets, each `oob` piece replaces the element with its id
+  (the piece carries `hx-swap-oob`), so every count and label derived from the action
+  changes in the same response. `render` sends its blocks through it too.
+- Either way, pending messages are announced once through the page's status region
+  (out-of-band), and every answer whose shape depends on `HX-Request` sends
+  `Vary: HX-Request`. Errors are answered by `web.errors` with the same pieces.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +39,9 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
+from web import bounds
+from web.pictures import is_picture_url
+
 ROOT = Path(__file__).resolve().parent.parent
 
 htmx = HTMX()
@@ -39,14 +54,23 @@ HTMX_CONFIG: dict[str, Any] = {
     "selfRequestsOnly": True,
     # History misses re-fetch a full page: never answer them with a fragment.
     "historyRestoreAsHxRequest": False,
+    # Settling copies `style` attributes, which the CSP forbids: settle classes only.
+    "attributesToSettle": ["class", "width", "height"],
     "responseHandling": [
         {"code": "204", "swap": False},
-        {"code": "[23]..", "swap": True},
-        # Validation errors re-render the form; other errors send a small message fragment.
-        {"code": "422", "swap": True},
-        {"code": "[45]..", "swap": True, "error": True},
+        # Every answer is made for where it lands: validation errors re-render the form,
+        # other errors send a small message (web.errors), so all of them are swapped.
+        {"code": "[2345]..", "swap": True},
     ],
 }
+
+
+@dataclass(frozen=True)
+class Message:
+    """A line for the status region; `error` ones are styled (and kept) as problems."""
+
+    text: str
+    error: bool = False
 
 
 def init_app(app: Flask) -> None:
@@ -60,6 +84,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["htmx_config"] = HTMX_CONFIG
     app.jinja_env.globals["status_messages"] = status_messages
     app.jinja_env.globals["here"] = here
+    app.jinja_env.globals["bounds"] = SimpleNamespace(**bounds.as_dict())
+    app.jinja_env.tests["picture_url"] = is_picture_url
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["isodate"] = format_isodate
 
@@ -80,14 +106,43 @@ def wants_fragment() -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
-def announce(message: str) -> None:
+def target() -> str | None:
+    """The id of the element a partial htmx request swaps (None for whole pages)."""
+    return htmx.target if wants_fragment() else None
+
+
+def announce(message: str, *, error: bool = False) -> None:
     """Queue a message for the page's status region in this response (not persisted)."""
-    g.setdefault("announcements", []).append(message)
+    g.setdefault("announcements", []).append(Message(message, error))
 
 
-def status_messages() -> list[str]:
+def status_messages() -> list[Message]:
     """Flashed messages from earlier requests, then this response's announcements."""
-    return [*get_flashed_messages(), *g.get("announcements", [])]
+    flashed = [
+        Message(text, category == "error")
+        for category, text in get_flashed_messages(with_categories=True)
+    ]
+    return [*flashed, *g.get("announcements", [])]
+
+
+def current_url() -> str | None:
+    """The local URL (path and query) of the page an htmx request was made from.
+
+    None when the request does not say, or names another site or a malformed URL.
+    """
+    raw = htmx.current_url if htmx else None
+    if not raw:
+        return None
+    try:
+        parts = urlsplit(raw)
+    except ValueError:  # e.g. "http://[" from a hand-made request
+        return None
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    path = parts.path or "/"
+    if not path.startswith("/") or path.startswith("//"):
+        return None
+    return path + (f"?{parts.query}" if parts.query else "")
 
 
 def here() -> str:
@@ -97,10 +152,7 @@ def here() -> str:
     """
     if request.method == "GET":
         return request.full_path.rstrip("?")
-    current = urlsplit(htmx.current_url or "")
-    if current.netloc and current.netloc != request.host:
-        return "/"
-    return (current.path or "/") + (f"?{current.query}" if current.query else "")
+    return current_url() or "/"
 
 
 def component(name: str, *args: Any, **kwargs: Any) -> Markup:
@@ -108,48 +160,55 @@ def component(name: str, *args: Any, **kwargs: Any) -> Markup:
     return Markup(get_template_attribute(f"components/{name}.html", name)(*args, **kwargs))
 
 
-def _with_status(body: str) -> str:
-    """Append pending status messages, out-of-band, to a partial response.
-
-    `body` is rendered template output (trusted HTML), so it is not escaped again.
-    """
-    messages = status_messages()
-    status = component("status_region", messages, oob=True) if messages else ""
-    return str(Markup(body) + status)
-
-
 def render(
     template: str,
     *,
     parts: Iterable[str] = (),
-    fragment: str | None = None,
     status: int = 200,
     **context: Any,
 ) -> Response:
     """Render `template` as a full page, or only the block an htmx request asks for.
 
-    `parts` names the blocks an htmx request may target (block name == element id);
-    `fragment` names a block sent for any partial request, whatever its target.
-    Partial responses also carry pending status messages out-of-band.
+    `parts` names the blocks an htmx request may target (block name == element id).
     """
-    block = None
-    if wants_fragment():
-        block = fragment or (htmx.target if htmx.target in set(parts) else None)
-    if block is None:
-        body = render_page(template, **context)
-    else:
-        body = _with_status(render_block(template, block, **context))
-    return _response(body, status)
+    block = target()
+    if block is None or block not in set(parts):
+        return _response(render_page(template, **context), status)
+    pieces = [Markup(render_block(template, block, **context))]
+    if request.method == "GET":
+        # The swap shows another view: the page's title follows it, and so does the
+        # navigation when the reader moved to another page (e.g. searching from home).
+        title = Markup(render_block(template, "title", **context))
+        pieces.insert(0, Markup("<title>%s</title>") % title)
+        previous = current_url()
+        if previous is not None and urlsplit(previous).path != request.path:
+            pieces.append(layout_block("nav", oob=True))
+    return respond(pieces[0] if len(pieces) == 1 else Markup("").join(pieces), status=status)
 
 
-def fragment_response(html: str, *, status: int = 200) -> Response:
-    """Answer an htmx request with ready-made component HTML (plus status messages)."""
-    return _response(_with_status(html), status)
+def layout_block(name: str, **context: Any) -> Markup:
+    """A block of the layout every page shares (base.html), e.g. the navigation."""
+    return Markup(render_block("base.html", name, **context))
 
 
-def render_component(name: str, *args: Any, status: int = 200, **kwargs: Any) -> Response:
-    """Answer with one component, e.g. an inline check or a swapped button."""
-    return fragment_response(component(name, *args, **kwargs), status=status)
+def respond(
+    main: Markup | str = "",
+    *,
+    oob: Iterable[Markup] = (),
+    status: int = 200,
+    reswap: str | None = None,
+) -> Response:
+    """Answer a partial htmx request: `main` for the target, `oob` pieces out-of-band,
+    and pending messages in the status region. `reswap="none"` leaves the target as it
+    is (an error about an action: only the message changes)."""
+    body = Markup(main) + Markup("").join(oob)
+    messages = status_messages()
+    if messages:
+        body += component("status_region", messages, oob=True)
+    response = _response(str(body), status)
+    if reswap is not None:
+        response.headers["HX-Reswap"] = reswap
+    return response
 
 
 def _response(body: str, status: int) -> Response:

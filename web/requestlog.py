@@ -1,7 +1,9 @@
-"""A request id for every request, and one log line per request.
+"""A request id for every request, one clock and one log line per request.
 
 The id comes from X-Request-ID (set by nginx) or is made here; it is returned in
-X-Request-ID. Production logs one JSON object per line; development a readable line.
+X-Request-ID. Production logs one JSON object per line (gunicorn's own access log is
+off, so each request is logged once); development a readable line, and a
+Server-Timing header with the number of SQL queries, their time and the total time.
 """
 
 import json
@@ -12,6 +14,8 @@ import time
 import uuid
 
 from flask import Flask, Response, g, request
+
+from web.db import sql_stats
 
 log = logging.getLogger("conduit.access")
 VALID_ID = re.compile(r"^[\w.-]{1,128}$")
@@ -38,9 +42,15 @@ def init_app(app: Flask) -> None:
         response.headers["X-Request-ID"] = request_id
         if app.config.get("INSTANCE_NAME"):
             response.headers["X-Served-By"] = app.config["INSTANCE_NAME"]
+        duration_ms = (time.perf_counter() - g.get("request_start", time.perf_counter())) * 1000
+        if app.config["SERVER_TIMING"]:
+            stats = sql_stats()
+            response.headers["Server-Timing"] = (
+                f'db;dur={stats.seconds * 1000:.1f};desc="{stats.count} queries", '
+                f"total;dur={duration_ms:.1f}"
+            )
         if app.testing and not app.config.get("ACCESS_LOG"):
             return response
-        duration_ms = (time.perf_counter() - g.get("request_start", time.perf_counter())) * 1000
         user_id = _user_id()
         if as_json:
             log.info(

@@ -32,7 +32,7 @@ def dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def index_article(session: Session, article_id: int) -> None:
+def index_article(*, session: Session, article_id: int) -> None:
     """(Re)index one article, after its title, text or tags changed (flushed, not committed)."""
     if dialect(session) == "sqlite":
         session.execute(text("DELETE FROM article_fts WHERE rowid = :id"), {"id": article_id})
@@ -41,7 +41,7 @@ def index_article(session: Session, article_id: int) -> None:
         session.execute(text(_POSTGRES_REINDEX), {"id": article_id})
 
 
-def unindex_article(session: Session, article_id: int) -> None:
+def unindex_article(*, session: Session, article_id: int) -> None:
     """Drop a deleted article from the index (PostgreSQL's rows go by cascade)."""
     if dialect(session) == "sqlite":
         session.execute(text("DELETE FROM article_fts WHERE rowid = :id"), {"id": article_id})

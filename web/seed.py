@@ -18,7 +18,7 @@ from werkzeug.security import generate_password_hash
 
 from web.articles import create_article
 from web.db import get_session
-from web.models import Article, Comment, Favorite, Follow, User, utcnow
+from web.models import Article, Comment, Favorite, Follow, User, id_of, utcnow
 
 DEMO_PASSWORD = "conduit-demo"
 TOPICS = [
@@ -115,7 +115,7 @@ def seed_demo(*, session: Session, users: int, articles: int, progress: bool = F
                 tags=tags,
                 created_at=created,
             )
-            assert article.id is not None
+            article_id = id_of(article)
             for offset, (commenter, text) in enumerate(
                 zip(commenters, comment_bodies, strict=True)
             ):
@@ -123,13 +123,13 @@ def seed_demo(*, session: Session, users: int, articles: int, progress: bool = F
                 session.add(
                     Comment(
                         body=text,
-                        article_id=article.id,
+                        article_id=article_id,
                         author_id=commenter,
                         created_at=when,
                         updated_at=when,
                     )
                 )
-            session.add_all(Favorite(user_id=fan, article_id=article.id) for fan in fans)
+            session.add_all(Favorite(user_id=fan, article_id=article_id) for fan in fans)
             result.articles += 1
             result.comments += len(commenters)
             result.favorites += len(fans)

@@ -1,49 +1,82 @@
-"""Accounts, profiles and follows: rules and queries shared by the pages and the API."""
+"""Accounts, profiles and follows: rules and queries shared by the pages and the API.
 
-import re
-from dataclasses import dataclass
+Each write is its own unit of work: the function commits before it returns.
+"""
+
+from dataclasses import dataclass, replace
 from functools import cache
+from typing import Any
 
-from sqlalchemy import exists, false, func
+from sqlalchemy import ColumnElement, exists, false, func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from web.models import Follow, User
+from web.problems import Invalid, NotFound
 
-USERNAME_PATTERN = re.compile(r"^[\w.-]{1,40}$")
-USERNAME_RULE = "Use 1 to 40 letters, digits, dots, dashes or underscores."
-PASSWORD_MIN = 8
-PASSWORD_MAX = 128
 THEMES = ("light", "dark")
 
 
-class AccountConflict(ValueError):
-    """A username or email is already taken; `field` says which."""
+class AccountConflict(Invalid):
+    """Usernames or emails already taken; `fields` says which (both when both are)."""
 
-    def __init__(self, field: str) -> None:
-        super().__init__(f"{field} has already been taken")
-        self.field = field
+    def __init__(self, fields: list[str]) -> None:
+        names = " and ".join(fields)
+        super().__init__(fields[0], "has already been taken", f"That {names} is already taken.")
+        self.fields = fields
+
+    def errors(self) -> dict[str, list[str]]:
+        return {field: [self.detail] for field in self.fields}
 
 
 @dataclass(frozen=True)
 class Profile:
+    """A member as others see them: never the email."""
+
     id: int
     username: str
     bio: str | None
     image: str | None
     following: bool
 
-    @classmethod
-    def of(cls, user: User, *, following: bool) -> "Profile":
-        assert user.id is not None
-        return cls(
-            id=user.id, username=user.username, bio=user.bio, image=user.image, following=following
-        )
+
+def follows(viewer_id: int | None) -> ColumnElement[bool]:
+    """Whether the viewer follows the User in the query (false for visitors)."""
+    if viewer_id is None:
+        return false()
+    return exists().where(Follow.follower_id == viewer_id, Follow.followed_id == User.id)
+
+
+def profile_columns(viewer_id: int | None, prefix: str = "author_") -> list[Any]:
+    """The columns a Profile is read from, labelled `<prefix>id`, `<prefix>username`..."""
+    return [
+        col(User.id).label(f"{prefix}id"),
+        col(User.username).label(f"{prefix}username"),
+        col(User.bio).label(f"{prefix}bio"),
+        col(User.image).label(f"{prefix}image"),
+        follows(viewer_id).label(f"{prefix}following"),
+    ]
+
+
+def profile_from(row: Any, prefix: str = "author_") -> Profile:
+    """The Profile in a row selected with `profile_columns` (same prefix)."""
+    values = row._mapping
+    return Profile(
+        id=values[f"{prefix}id"],
+        username=values[f"{prefix}username"],
+        bio=values[f"{prefix}bio"],
+        image=values[f"{prefix}image"],
+        following=bool(values[f"{prefix}following"]),
+    )
 
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    return check_password_hash(user.password_hash, password)
 
 
 @cache
@@ -52,39 +85,50 @@ def _dummy_hash() -> str:
     return hash_password("not-anyone's-password")
 
 
-def find_by_username(session: Session, username: str) -> User | None:
+def find_by_username(*, session: Session, username: str) -> User | None:
     return session.exec(select(User).where(func.lower(User.username) == username.lower())).first()
 
 
-def find_by_email(session: Session, email: str) -> User | None:
+def find_by_email(*, session: Session, email: str) -> User | None:
     return session.exec(select(User).where(func.lower(User.email) == email.lower())).first()
 
 
-def username_taken(session: Session, username: str, *, except_id: int | None = None) -> bool:
-    user = find_by_username(session, username)
+def username_taken(*, session: Session, username: str, except_id: int | None = None) -> bool:
+    user = find_by_username(session=session, username=username)
     return user is not None and user.id != except_id
 
 
-def email_taken(session: Session, email: str, *, except_id: int | None = None) -> bool:
-    user = find_by_email(session, email)
+def email_taken(*, session: Session, email: str, except_id: int | None = None) -> bool:
+    user = find_by_email(session=session, email=email)
     return user is not None and user.id != except_id
+
+
+def _check_free(
+    session: Session, *, username: str | None, email: str | None, except_id: int | None = None
+) -> None:
+    taken = []
+    if username is not None and username_taken(
+        session=session, username=username, except_id=except_id
+    ):
+        taken.append("username")
+    if email is not None and email_taken(session=session, email=email, except_id=except_id):
+        taken.append("email")
+    if taken:
+        raise AccountConflict(taken)
 
 
 def create_user(*, session: Session, username: str, email: str, password: str) -> User:
-    """Register a member; raises AccountConflict when the username or email is taken."""
-    if username_taken(session, username):
-        raise AccountConflict("username")
-    if email_taken(session, email):
-        raise AccountConflict("email")
+    """Register a member; raises AccountConflict naming every field already taken."""
+    _check_free(session, username=username, email=email)
     user = User(username=username, email=email.lower(), password_hash=hash_password(password))
     session.add(user)
-    _commit_or_conflict(session, username=username)
+    _commit_or_conflict(session, username=username, email=email)
     return user
 
 
 def authenticate(*, session: Session, email: str, password: str) -> User | None:
     """The member with this email and password, or None (same work either way)."""
-    user = find_by_email(session, email)
+    user = find_by_email(session=session, email=email)
     ok = check_password_hash(user.password_hash if user else _dummy_hash(), password)
     return user if user is not None and ok else None
 
@@ -100,11 +144,7 @@ def update_account(
     image: str | None = None,
 ) -> User:
     """Change what is given (None leaves a field alone; "" clears bio and image)."""
-    assert user.id is not None
-    if username is not None and username_taken(session, username, except_id=user.id):
-        raise AccountConflict("username")
-    if email is not None and email_taken(session, email, except_id=user.id):
-        raise AccountConflict("email")
+    _check_free(session, username=username, email=email, except_id=user.id)
     if username is not None:
         user.username = username
     if email is not None:
@@ -116,7 +156,7 @@ def update_account(
     if image is not None:
         user.image = image or None
     session.add(user)
-    _commit_or_conflict(session, username=user.username)
+    _commit_or_conflict(session, username=user.username, email=user.email, except_id=user.id)
     return user
 
 
@@ -126,54 +166,47 @@ def set_theme(*, session: Session, user: User, theme: str | None) -> None:
     session.commit()
 
 
-def _commit_or_conflict(session: Session, *, username: str) -> None:
+def _commit_or_conflict(
+    session: Session, *, username: str, email: str, except_id: int | None = None
+) -> None:
     """Commit; a unique-index race turns into the same AccountConflict as the checks."""
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise AccountConflict(
-            "username" if username_taken(session, username) else "email"
-        ) from None
+        _check_free(session, username=username, email=email, except_id=except_id)
+        raise
 
 
-def get_profile(*, session: Session, username: str, viewer_id: int | None) -> Profile | None:
-    """A user's public profile and whether the viewer follows them, in one query."""
-    following = (
-        exists().where(Follow.follower_id == viewer_id, Follow.followed_id == User.id)
-        if viewer_id is not None
-        else false()
-    )
+def get_profile(*, session: Session, username: str, viewer_id: int | None) -> Profile:
+    """A member's public profile and whether the viewer follows them: one query.
+
+    Raises NotFound when nobody has that username.
+    """
     row = session.exec(
-        select(User.id, User.username, User.bio, User.image, following).where(
-            func.lower(User.username) == username.lower()
-        )
+        select(*profile_columns(viewer_id)).where(func.lower(User.username) == username.lower())
     ).first()
     if row is None:
-        return None
-    user_id, name, bio, image, follows = row
-    return Profile(id=user_id, username=name, bio=bio, image=image, following=bool(follows))
+        raise NotFound("profile", "There is no member by that name.")
+    return profile_from(row)
 
 
-def follow(*, session: Session, follower_id: int, followed_id: int) -> None:
-    """Follow a user; following again changes nothing. Following yourself is refused."""
-    if follower_id == followed_id:
-        raise ValueError("you cannot follow yourself")
-    if session.get(Follow, (follower_id, followed_id)) is None:
-        session.add(Follow(follower_id=follower_id, followed_id=followed_id))
+def set_following(*, session: Session, follower_id: int, username: str, following: bool) -> Profile:
+    """Follow or stop following a member; doing it twice changes nothing.
+
+    Raises NotFound for an unknown username and Invalid for following yourself.
+    """
+    profile = get_profile(session=session, username=username, viewer_id=follower_id)
+    if profile.id == follower_id:
+        raise Invalid("profile", "cannot follow yourself", "You cannot follow yourself.")
+    row = session.get(Follow, (follower_id, profile.id))
+    if following and row is None:
+        session.add(Follow(follower_id=follower_id, followed_id=profile.id))
         try:
             session.commit()
         except IntegrityError:  # followed in a concurrent request: the result is the same
             session.rollback()
-
-
-def unfollow(*, session: Session, follower_id: int, followed_id: int) -> None:
-    """Stop following; unfollowing someone you do not follow changes nothing."""
-    row = session.get(Follow, (follower_id, followed_id))
-    if row is not None:
+    elif not following and row is not None:
         session.delete(row)
         session.commit()
-
-
-def check_password(user: User, password: str) -> bool:
-    return check_password_hash(user.password_hash, password)
+    return replace(profile, following=following)

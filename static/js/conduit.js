@@ -15,7 +15,8 @@ document.addEventListener("htmx:afterRequest", (event) => {
 document.addEventListener("htmx:beforeSwap", (event) => {
   const target = event.detail.target;
   const list = target?.parentElement;
-  if (!list?.dataset.focusFallback || !target.contains(document.activeElement)) return;
+  const focused = document.activeElement === document.body ? focusedWhenSent : document.activeElement;
+  if (!list?.dataset.focusFallback || !target.contains(focused)) return;
   const next = target.nextElementSibling ?? document.querySelector(list.dataset.focusFallback);
   setTimeout(() => {
     const active = document.activeElement;
@@ -26,11 +27,24 @@ document.addEventListener("htmx:beforeSwap", (event) => {
 });
 
 // Never leave a keyboard user on <body> after a swap. htmx keeps focus on a control
-// whose id survives the swap; when the focused control was replaced instead, move
-// focus to the new content's landing point (its heading, marked data-focus-after-swap).
+// whose id survives the swap, if it still had focus when the answer came; a submit
+// button disabled during the request (hx-disabled-elt) has lost it by then, so the
+// control focused when the request started is remembered and given focus back. When
+// the focused control was replaced instead, focus moves to the new content's landing
+// point (its heading, marked data-focus-after-swap).
+let focusedWhenSent = null;
+document.addEventListener("htmx:beforeRequest", () => {
+  focusedWhenSent = document.activeElement === document.body ? null : document.activeElement;
+});
 document.addEventListener("htmx:afterSettle", (event) => {
   const active = document.activeElement;
   if (active && active !== document.body && active.isConnected) return;
+  const before = focusedWhenSent;
+  const again = before?.isConnected ? before : before?.id && document.getElementById(before.id);
+  if (again && !again.disabled) {
+    again.focus();
+    return;
+  }
   const target = event.detail.target;
   if (!target?.isConnected) return; // the swap removed it: see the removal rule above
   const landing = target.querySelector("[data-focus-after-swap]") ?? document.getElementById("main");
@@ -46,4 +60,43 @@ document.addEventListener("htmx:afterSettle", (event) => {
   const messages = Array.from(status.childNodes);
   status.replaceChildren();
   setTimeout(() => status.replaceChildren(...messages), 100);
+});
+
+// History snapshots keep the page's HTML, not what was typed: make the search box of a
+// saved page show the query that page is the result of (none outside search). The path
+// saved is the page being left (on Back, `location` already names the next one).
+document.addEventListener("htmx:beforeHistorySave", (event) => {
+  const box = document.getElementById("search-q");
+  if (!box) return;
+  const saved = new URL(event.detail.path, location.origin);
+  const query = saved.pathname === "/search" ? saved.searchParams.get("q") : "";
+  box.setAttribute("value", query ?? "");
+});
+
+// The server never answered (offline, or it is restarting): say so where messages go.
+function announceProblem(text) {
+  const status = document.getElementById("status");
+  if (!status) return;
+  const line = document.createElement("p");
+  line.className = "status-message status-problem";
+  line.textContent = text;
+  status.replaceChildren(line);
+}
+document.addEventListener("htmx:sendError", () => {
+  announceProblem("Conduit could not be reached. Check your connection and try again.");
+});
+document.addEventListener("htmx:timeout", () => {
+  announceProblem("Conduit took too long to answer. Please try again.");
+});
+
+// Signing out forgets the snapshots of this tab's history, so Back cannot show pages
+// of the member who just left.
+document.addEventListener("submit", (event) => {
+  if (event.target instanceof HTMLFormElement && event.target.classList.contains("sign-out")) {
+    try {
+      sessionStorage.removeItem("htmx-history-cache");
+    } catch {
+      // storage may be unavailable (private mode): nothing was kept then
+    }
+  }
 });

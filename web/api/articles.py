@@ -5,39 +5,16 @@ from flask import Response
 from web import articles as domain
 from web.api import representations as show
 from web.api import schemas
-from web.api.operations import ApiError, operation, respond
+from web.api.operations import operation, respond
 from web.db import get_session
-from web.models import Article, User
+from web.models import User
 from web.search import find_matches
-from web.users import find_by_username
 
 TAG = "Articles"
 
 
 def _viewer_id(viewer: User | None) -> int | None:
     return viewer.id if viewer is not None else None
-
-
-def article_or_404(slug: str) -> Article:
-    """The article by its current slug (the API does not follow former slugs)."""
-    article, moved = domain.find_article(get_session(), slug)
-    if article is None or moved:
-        raise ApiError(404, {"article": ["not found"]})
-    return article
-
-
-def _detail(slug: str, viewer: User | None) -> domain.ArticleDetail:
-    detail = domain.get_article(session=get_session(), slug=slug, viewer_id=_viewer_id(viewer))
-    if detail is None:
-        raise ApiError(404, {"article": ["not found"]})
-    return detail
-
-
-def _own(slug: str, viewer: User) -> Article:
-    article = article_or_404(slug)
-    if article.author_id != viewer.id:
-        raise ApiError(403, {"article": ["can only be changed by its author"]})
-    return article
 
 
 @operation(
@@ -56,15 +33,13 @@ def list_articles(viewer: User | None, query: schemas.ArticleQuery) -> Response:
         )
         items = [match.article for match in matches]
         return respond(show.article_list(items, total, **window))
-    filters: dict[str, int] = {}
-    for name, username in (("author_id", query.author), ("favorited_by", query.favorited)):
-        if username is not None:
-            user = find_by_username(session, username)
-            if user is None or user.id is None:  # nobody by that name: nothing matches
-                return respond(show.article_list([], 0, **window))
-            filters[name] = user.id
     items, total = domain.find_articles(
-        session=session, viewer_id=_viewer_id(viewer), tag=query.tag, **filters, **window
+        session=session,
+        viewer_id=_viewer_id(viewer),
+        tag=query.tag,
+        author=query.author,
+        favorited_by=query.favorited,
+        **window,
     )
     return respond(show.article_list(items, total, **window))
 
@@ -90,7 +65,6 @@ def feed(viewer: User, query: schemas.FeedQuery) -> Response:
 )  # fmt: skip
 def create_article(viewer: User, body: schemas.NewArticleRequest) -> Response:
     """The slug comes from the title (a short suffix when it is taken)."""
-    assert viewer.id is not None
     new = body.article
     article = domain.create_article(
         session=get_session(),
@@ -100,8 +74,11 @@ def create_article(viewer: User, body: schemas.NewArticleRequest) -> Response:
         body=new.body,
         tags=new.tagList,
     )
-    get_session().commit()
-    return respond(show.article(_detail(article.slug, viewer)), 201)
+    return respond(show.article(_read(article.slug, viewer)), 201)
+
+
+def _read(slug: str, viewer: User | None) -> domain.ArticleDetail:
+    return domain.get_article(session=get_session(), slug=slug, viewer_id=_viewer_id(viewer))
 
 
 @operation(
@@ -109,7 +86,8 @@ def create_article(viewer: User, body: schemas.NewArticleRequest) -> Response:
     responses={200: schemas.SingleArticleResponse},
 )  # fmt: skip
 def get_article(slug: str, viewer: User | None) -> Response:
-    return respond(show.article(_detail(slug, viewer)))
+    """Only the current slug: a former one is not found (pages redirect it)."""
+    return respond(show.article(_read(slug, viewer)))
 
 
 @operation(
@@ -119,19 +97,17 @@ def get_article(slug: str, viewer: User | None) -> Response:
 )  # fmt: skip
 def update_article(slug: str, viewer: User, body: schemas.UpdateArticleRequest) -> Response:
     """Any of title, description, body, tagList. A new title gives a new slug."""
-    assert viewer.id is not None
-    article = _own(slug, viewer)
     changes = body.article
-    domain.update_article(
+    article = domain.update_article(
         session=get_session(),
-        article=article,
+        slug=slug,
         editor_id=viewer.id,
         title=changes.title,
         description=changes.description,
         body=changes.body,
         tags=changes.tagList,
     )
-    return respond(show.article(_detail(article.slug, viewer)))
+    return respond(show.article(_read(article.slug, viewer)))
 
 
 @operation(
@@ -139,8 +115,7 @@ def update_article(slug: str, viewer: User, body: schemas.UpdateArticleRequest) 
     responses={204: None}, errors={403},
 )  # fmt: skip
 def delete_article(slug: str, viewer: User) -> Response:
-    assert viewer.id is not None
-    domain.delete_article(session=get_session(), article=_own(slug, viewer), editor_id=viewer.id)
+    domain.delete_article(session=get_session(), slug=slug, editor_id=viewer.id)
     return respond(None, 204)
 
 
@@ -161,12 +136,8 @@ def unfavorite(slug: str, viewer: User) -> Response:
 
 
 def _set_favorite(slug: str, viewer: User, on: bool) -> Response:
-    assert viewer.id is not None
-    article = article_or_404(slug)
-    assert article.id is not None
-    change = domain.favorite if on else domain.unfavorite
-    change(session=get_session(), user_id=viewer.id, article_id=article.id)
-    return respond(show.article(_detail(slug, viewer)))
+    article = domain.set_favorite(session=get_session(), slug=slug, user_id=viewer.id, on=on)
+    return respond(show.article(article))
 
 
 @operation(

@@ -17,9 +17,25 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from web.articles import TAGS_MAX, TITLE_MAX
-from web.comments import BODY_MAX
-from web.users import PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN
+from web.bounds import (
+    BIO_MAX,
+    BODY_MAX,
+    COMMENT_MAX,
+    DESCRIPTION_MAX,
+    EMAIL_MAX,
+    IMAGE_URL_MAX,
+    LIMIT_MAX,
+    OFFSET_MAX,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    SEARCH_MAX,
+    TAG_MAX,
+    TAGS_MAX,
+    TITLE_MAX,
+    USERNAME_MAX,
+    USERNAME_PATTERN,
+)
+from web.pictures import PICTURE_PATTERN
 
 
 def _timestamp(value: datetime) -> str:
@@ -38,21 +54,30 @@ Timestamp = Annotated[
 Username = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=40, pattern=USERNAME_PATTERN.pattern
+        strip_whitespace=True,
+        min_length=1,
+        max_length=USERNAME_MAX,
+        pattern=USERNAME_PATTERN.pattern,
     ),
 ]
 Password = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
-Email = Annotated[EmailStr, StringConstraints(max_length=254)]
+Email = Annotated[EmailStr, StringConstraints(max_length=EMAIL_MAX)]
+# An https picture address (web.pictures), or "" to clear it.
 ImageUrl = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=2048, pattern=r"^(https?://\S+)?$")
+    str,
+    StringConstraints(
+        strip_whitespace=True, max_length=IMAGE_URL_MAX, pattern=f"(?:{PICTURE_PATTERN})|^$"
+    ),
 ]
-Bio = Annotated[str, StringConstraints(max_length=1000)]
+Bio = Annotated[str, StringConstraints(max_length=BIO_MAX)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Body = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
-TagName = Annotated[str, StringConstraints(max_length=64)]
+Description = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DESCRIPTION_MAX)
+]
+Body = Annotated[str, StringConstraints(min_length=1, max_length=BODY_MAX)]
+TagName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TAG_MAX)]
 CommentBody = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=BODY_MAX)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=COMMENT_MAX)
 ]
 
 
@@ -84,7 +109,7 @@ class NewUserRequest(Strict):
 
 
 class LoginUser(Strict):
-    email: Annotated[str, StringConstraints(min_length=1, max_length=254)]
+    email: Annotated[str, StringConstraints(min_length=1, max_length=EMAIL_MAX)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_MAX)]
 
 
@@ -198,16 +223,16 @@ class ArticleQuery(Strict):
     tag: str | None = None
     author: str | None = None
     favorited: str | None = None
-    q: Annotated[str, StringConstraints(max_length=200)] | None = None
-    limit: Annotated[int, Field(ge=1, le=100)] = 20
-    offset: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+    q: Annotated[str, StringConstraints(max_length=SEARCH_MAX)] | None = None
+    limit: Annotated[int, Field(ge=1, le=LIMIT_MAX)] = 20
+    offset: Annotated[int, Field(ge=0, le=OFFSET_MAX)] = 0
 
 
 class FeedQuery(Strict):
     model_config = ConfigDict(strict=False, extra="ignore")
 
-    limit: Annotated[int, Field(ge=1, le=100)] = 20
-    offset: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+    limit: Annotated[int, Field(ge=1, le=LIMIT_MAX)] = 20
+    offset: Annotated[int, Field(ge=0, le=OFFSET_MAX)] = 0
 
 
 # --- comments and tags ---------------------------------------------------------------------

@@ -9,27 +9,24 @@ from web.api.tokens import issue_token
 from web.db import get_session
 from web.limits import limit_attempts
 from web.models import User
-from web.users import AccountConflict, authenticate, create_user, update_account
+from web.users import authenticate, create_user, update_account
 
 TAG = "User and Authentication"
-TAKEN = "has already been taken"
 
 
 @operation(
     "POST", "/users", summary="Register", tag=TAG, body=schemas.NewUserRequest,
     responses={201: schemas.UserResponse}, errors={429},
 )  # fmt: skip
-@limit_attempts
+@limit_attempts()
 def register(body: schemas.NewUserRequest) -> Response:
-    try:
-        user = create_user(
-            session=get_session(),
-            username=body.user.username,
-            email=body.user.email,
-            password=body.user.password,
-        )
-    except AccountConflict as conflict:
-        raise ApiError(422, {conflict.field: [TAKEN]}) from None
+    """A username or email already taken is a 422 naming each one taken."""
+    user = create_user(
+        session=get_session(),
+        username=body.user.username,
+        email=body.user.email,
+        password=body.user.password,
+    )
     return respond(show.user(user, issue_token(user)), 201)
 
 
@@ -37,7 +34,7 @@ def register(body: schemas.NewUserRequest) -> Response:
     "POST", "/users/login", summary="Sign in", tag=TAG, body=schemas.LoginUserRequest,
     responses={200: schemas.UserResponse}, errors={401, 429},
 )  # fmt: skip
-@limit_attempts
+@limit_attempts()
 def login(body: schemas.LoginUserRequest) -> Response:
     """Wrong credentials answer 401 without saying which part was wrong."""
     user = authenticate(session=get_session(), email=body.user.email, password=body.user.password)
@@ -62,16 +59,13 @@ def update_current_user(viewer: User, body: schemas.UpdateUserRequest) -> Respon
     """Any of email, username, password, image, bio; an empty image or bio clears it.
     A new password revokes earlier tokens: use the one in the answer."""
     changes = body.user
-    try:
-        update_account(
-            session=get_session(),
-            user=viewer,
-            username=changes.username,
-            email=changes.email,
-            password=changes.password,
-            bio=changes.bio,
-            image=changes.image,
-        )
-    except AccountConflict as conflict:
-        raise ApiError(422, {conflict.field: [TAKEN]}) from None
+    update_account(
+        session=get_session(),
+        user=viewer,
+        username=changes.username,
+        email=changes.email,
+        password=changes.password,
+        bio=changes.bio,
+        image=changes.image,
+    )
     return respond(show.user(viewer, issue_token(viewer)))

@@ -1,77 +1,52 @@
-"""Articles: reading, writing, deleting, favorites and comments, as HTML."""
+"""Articles: reading, writing, deleting, favorites and comments, as HTML.
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    redirect,
-    request,
-    url_for,
-)
-from flask_login import login_required
+Lookups and permissions are the domain's (it raises NotFound, Moved or NotAllowed and
+`web.errors` answers); these views choose what to show and how to answer.
+"""
+
+from flask import Blueprint, Response, flash, redirect, request, url_for
+from markupsafe import Markup
 
 from web.articles import (
-    ArticleDetail,
-    NotAllowed,
     create_article,
     delete_article,
-    favorite,
+    editable_article,
     find_article,
     get_article,
     parse_tags,
-    unfavorite,
+    set_favorite,
     update_article,
 )
-from web.auth import current_member, next_from_request, signed_in_member
-from web.comments import add_comment, delete_comment, list_comments
+from web.auth import current_member, members_only, next_from_request, signed_in_member
+from web.comments import add_comment, count_comments, delete_comment, list_comments
 from web.db import get_session
 from web.forms import ArticleForm, CommentForm
 from web.markdown import render_markdown
 from web.models import Article
-from web.rendering import announce, component, fragment_response, render, wants_fragment
+from web.problems import NotFound
+from web.rendering import announce, component, render, respond, target, wants_fragment
+from web.submissions import Replayed
 
 bp = Blueprint("articles", __name__)
 
-
-def _article_or_404(slug: str) -> Article:
-    """The article by its slug; a former slug redirects (301) to the current URL."""
-    article, moved = find_article(get_session(), slug)
-    if article is None:
-        abort(404)
-    if moved:
-        # Same endpoint, new slug, same query string.
-        target = url_for(
-            request.endpoint or "articles.show",
-            **{**(request.view_args or {}), "slug": article.slug},
-        )
-        query = request.query_string.decode()
-        abort(redirect(target + (f"?{query}" if query else ""), 301))
-    return article
+# An article's page shows its favorite and follow buttons twice: in the banner and at
+# the end of the text. A list shows one favorite button per article ("list").
+ARTICLE_PLACES = ("banner", "end")
 
 
-def _detail(slug: str) -> ArticleDetail:
+def _viewer_id() -> int | None:
     viewer = current_member()
-    detail = get_article(session=get_session(), slug=slug, viewer_id=viewer.id if viewer else None)
-    if detail is None:
-        abort(404)
-    return detail
-
-
-def _own_article_or_403(slug: str) -> Article:
-    article = _article_or_404(slug)
-    if article.author_id != signed_in_member().id:
-        abort(403, "Only the author can change this article.")
-    return article
+    return viewer.id if viewer else None
 
 
 def _show(slug: str, comment_form: CommentForm | None = None, status: int = 200) -> Response:
-    article = _detail(slug)
+    session = get_session()
+    article = get_article(session=session, slug=slug, viewer_id=_viewer_id())
     return render(
         "articles/show.html",
         article=article,
         body=render_markdown(article.body),
-        comments=list_comments(session=get_session(), article_id=article.id),
+        comments=list_comments(session=session, article_id=article.id, viewer_id=_viewer_id()),
         form=comment_form or CommentForm(),
         status=status,
     )
@@ -79,152 +54,186 @@ def _show(slug: str, comment_form: CommentForm | None = None, status: int = 200)
 
 @bp.get("/article/<slug>")
 def show(slug: str) -> Response:
-    _article_or_404(slug)
     return _show(slug)
 
 
+@bp.get("/article/<slug>/comments")
+def comments(slug: str) -> Response:
+    """The comment form's address, opened directly: the article, at its comments."""
+    article = find_article(session=get_session(), slug=slug)
+    return redirect(url_for("articles.show", slug=article.slug, _anchor="comments"), 303)
+
+
 @bp.route("/editor", methods=["GET", "POST"])
-@login_required
+@members_only
 def new() -> Response:
     form = ArticleForm()
     if form.validate_on_submit():
-        author = signed_in_member()
-        assert author.id is not None
-        article = create_article(
-            session=get_session(),
-            author_id=author.id,
-            title=form.title.data,
-            description=form.description.data,
-            body=form.body.data,
-            tags=parse_tags(form.tags.data or ""),
-        )
-        get_session().commit()
+        try:
+            article = create_article(
+                session=get_session(),
+                author_id=signed_in_member().id,
+                title=form.title.data,
+                description=form.description.data,
+                body=form.body.data,
+                tags=parse_tags(form.tags.data or ""),
+                token=form.once.data,
+            )
+        except Replayed as done:
+            return _already_published(done.ref_id)
         flash("Your article is published.")
         return redirect(url_for("articles.show", slug=article.slug), 303)
     return render("articles/editor.html", form=form, article=None, status=_status(form))
 
 
+def _already_published(article_id: int) -> Response:
+    """A replayed editor form: show what the first submission published."""
+    article = get_session().get(Article, article_id)
+    if article is None:
+        flash("That article was already published, and has since been deleted.")
+        return redirect(url_for("home.index"), 303)
+    flash("That article was already published: here it is.")
+    return redirect(url_for("articles.show", slug=article.slug), 303)
+
+
 @bp.route("/editor/<slug>", methods=["GET", "POST"])
-@login_required
+@members_only
 def edit(slug: str) -> Response:
-    article = _own_article_or_403(slug)
+    session = get_session()
+    editor_id = signed_in_member().id
+    article = editable_article(session=session, slug=slug, user_id=editor_id)
     form = ArticleForm(obj=article)
     if request.method == "GET":
-        form.tags.data = " ".join(_detail(slug).tags)
+        form.tags.data = " ".join(article.tags)
     if form.validate_on_submit():
-        author = signed_in_member()
-        assert author.id is not None
-        update_article(
-            session=get_session(),
-            article=article,
-            editor_id=author.id,
+        updated = update_article(
+            session=session,
+            slug=article.slug,
+            editor_id=editor_id,
             title=form.title.data,
             description=form.description.data,
             body=form.body.data,
             tags=parse_tags(form.tags.data or ""),
         )
         flash("Your article is updated.")
-        return redirect(url_for("articles.show", slug=article.slug), 303)
+        return redirect(url_for("articles.show", slug=updated.slug), 303)
     return render("articles/editor.html", form=form, article=article, status=_status(form))
 
 
 @bp.route("/article/<slug>/delete", methods=["GET", "POST"])
-@login_required
+@members_only
 def delete(slug: str) -> Response:
     """GET (or a POST not yet confirmed) asks; a confirmed POST deletes.
 
     With JS the article page's form asks with a confirm dialog and sends
     confirmed=yes; without JS the same form lands here first.
     """
-    article = _own_article_or_403(slug)
+    editor_id = signed_in_member().id
     if request.method == "POST" and request.form.get("confirmed") == "yes":
-        try:
-            delete_article(session=get_session(), article=article, editor_id=signed_in_member().id)
-        except NotAllowed:
-            abort(403)
-        flash(f"“{article.title}” is deleted.")
+        gone = delete_article(session=get_session(), slug=slug, editor_id=editor_id)
+        flash(f"“{gone.title}” is deleted.")
         return redirect(url_for("home.index"), 303)
+    article = editable_article(session=get_session(), slug=slug, user_id=editor_id)
     return render("articles/delete.html", article=article)
 
 
 @bp.post("/article/<slug>/favorite", endpoint="favorite")
-@login_required
+@members_only
 def favorite_article(slug: str) -> Response:
     return _set_favorite(slug, True)
 
 
 @bp.post("/article/<slug>/unfavorite", endpoint="unfavorite")
-@login_required
+@members_only
 def unfavorite_article(slug: str) -> Response:
     return _set_favorite(slug, False)
 
 
 def _set_favorite(slug: str, on: bool) -> Response:
-    article = _article_or_404(slug)
     viewer = signed_in_member()
-    assert viewer.id is not None
-    assert article.id is not None
-    change = favorite if on else unfavorite
-    change(session=get_session(), user_id=viewer.id, article_id=article.id)
+    article = set_favorite(session=get_session(), slug=slug, user_id=viewer.id, on=on)
     message = f"{'Added to' if on else 'Removed from'} your favorites: “{article.title}”."
     if not wants_fragment():
         flash(message)
-        return redirect(next_from_request(url_for("articles.show", slug=slug)), 303)
+        return redirect(next_from_request(url_for("articles.show", slug=article.slug)), 303)
     announce(message)
-    detail = _detail(article.slug)
-    compact = request.form.get("compact") == "yes"
-    return fragment_response(component("favorite_button", detail, viewer, compact=compact))
+    # The pressed button is swapped in place; its twin on the article's page follows.
+    place = pressed_place(f"favorite-{article.id}-", (*ARTICLE_PLACES, "list"))
+    twins = [p for p in ARTICLE_PLACES if p != place] if place in ARTICLE_PLACES else []
+    return respond(
+        component("favorite_button", article, viewer, place=place),
+        oob=[component("favorite_button", article, viewer, place=p, oob=True) for p in twins],
+    )
+
+
+def pressed_place(prefix: str, places: tuple[str, ...]) -> str:
+    """Which of a thing's buttons was pressed: the target's id is `<prefix><place>`.
+
+    Anything else (no target, a hand-made request) counts as the last of `places`.
+    """
+    where = (target() or "").removeprefix(prefix)
+    return where if where in places else places[-1]
 
 
 @bp.post("/article/<slug>/comments", endpoint="add_comment")
-@login_required
+@members_only
 def add_comment_view(slug: str) -> Response:
-    article = _article_or_404(slug)
+    """A new comment. With htmx it is appended to the list and the form comes back
+    empty (out-of-band); an invalid one sends only the form, with its message."""
     form = CommentForm()
     if not form.validate_on_submit():
         if not wants_fragment():
             return _show(slug, comment_form=form, status=422)
-        response = fragment_response(component("comment_form", form, slug), status=422)
-        # The form posts into the comment list; an error goes back into the form itself.
-        response.headers["HX-Retarget"] = "#comment-form"
-        response.headers["HX-Reswap"] = "outerHTML"
-        return response
-    assert article.id is not None
+        announce(" ".join(form.body.errors), error=True)
+        return respond(oob=[component("comment_form", form, slug, oob=True)], status=422)
     viewer = signed_in_member()
-    added = add_comment(
-        session=get_session(), article_id=article.id, author=viewer, body=form.body.data
-    )
+    try:
+        added = add_comment(
+            session=get_session(), slug=slug, author=viewer, body=form.body.data,
+            token=form.once.data,
+        )  # fmt: skip
+    except Replayed as done:
+        message = "That comment was already posted."
+        if not wants_fragment():
+            flash(message)
+            anchor = f"comment-{done.ref_id}"
+            return redirect(url_for("articles.show", slug=slug, _anchor=anchor), 303)
+        announce(message)
+        return respond(reswap="none")
     if not wants_fragment():
         flash("Your comment is posted.")
         return redirect(url_for("articles.show", slug=slug, _anchor=f"comment-{added.id}"), 303)
     announce("Your comment is posted.")
-    return fragment_response(
-        component("comment", added, viewer, slug, autofocus=True)
-        + component("comment_form", CommentForm(formdata=None), slug, oob=True)
-    )
+    return respond(
+        component("comment", added, viewer, slug, autofocus=True),
+        oob=[component("comment_form", CommentForm(formdata=None), slug, oob=True),
+             _comment_count(slug)],
+    )  # fmt: skip
 
 
 @bp.post("/article/<slug>/comments/<int:comment_id>/delete", endpoint="delete_comment")
-@login_required
+@members_only
 def delete_comment_view(slug: str, comment_id: int) -> Response:
-    article = _article_or_404(slug)
-    assert article.id is not None
+    message = "Your comment is deleted."
     try:
-        found = delete_comment(
-            session=get_session(),
-            article_id=article.id,
-            comment_id=comment_id,
+        delete_comment(
+            session=get_session(), slug=slug, comment_id=comment_id,
             user_id=signed_in_member().id,
-        )
-    except NotAllowed:
-        abort(403, "Only its author can delete a comment.")
-    if not found:
-        abort(404)
+        )  # fmt: skip
+    except NotFound as missing:
+        if missing.subject != "comment":
+            raise
+        message = "That comment was already deleted."  # e.g. in another tab: same result
     if not wants_fragment():
-        flash("Your comment is deleted.")
+        flash(message)
         return redirect(url_for("articles.show", slug=slug, _anchor="comments"), 303)
-    announce("Your comment is deleted.")
-    return fragment_response("")
+    announce(message)
+    return respond("", oob=[_comment_count(slug)])
+
+
+def _comment_count(slug: str) -> Markup:
+    """The comments heading's count and the empty-state note, as they are now."""
+    return component("comment_count", count_comments(session=get_session(), slug=slug), oob=True)
 
 
 def _status(form: ArticleForm) -> int:

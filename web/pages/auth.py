@@ -1,23 +1,46 @@
 """Sign up, sign in, sign out, and the sign-up form's inline checks."""
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask_limiter import RequestLimit
 from flask_login import login_user, logout_user
+from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from web.auth import Member, current_member, next_from_request
 from web.db import get_session
+from web.errors import in_words
 from web.forms import LoginForm, RegisterForm
-from web.limits import limit_attempts
-from web.rendering import render, render_component
+from web.limits import limit_attempts, retry_after_seconds
+from web.rendering import component, render, respond
 from web.users import AccountConflict, authenticate, create_user
 
 bp = Blueprint("auth", __name__)
 
 WRONG_CREDENTIALS = "That email and password do not match an account."
+PAGES = {
+    "auth.login": ("auth/login.html", LoginForm),
+    "auth.register": ("auth/register.html", RegisterForm),
+}
+
+
+def _too_many(limit: RequestLimit) -> Response:
+    """Over the sign-in limit: the same form again (what was typed kept, passwords
+    excepted), saying in words when to try again."""
+    template, form_class = PAGES[request.endpoint or "auth.login"]
+    form = form_class()
+    wait = in_words(retry_after_seconds(limit) or 60)
+    form.form_errors.append(f"Too many attempts from here. Please wait {wait} and try again.")
+    return _page(template, form, status=429)
+
+
+def _page(template: str, form: FlaskForm, status: int | None = None) -> Response:
+    failed = form.errors or form.form_errors
+    code = status or (422 if failed else 200)
+    return render(template, form=form, next=next_from_request(""), status=code)
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limit_attempts
+@limit_attempts(on_breach=_too_many)
 def register() -> Response:
     if current_member():
         return redirect(next_from_request(), 303)
@@ -31,12 +54,13 @@ def register() -> Response:
                 password=form.password.data,
             )
         except AccountConflict as conflict:  # taken between the check and the insert
-            form[conflict.field].errors.append(f"That {conflict.field} is already taken.")
+            for field in conflict.fields:
+                form[field].errors.append(f"That {field} is already taken.")
         else:
             login_user(Member(user))
             flash(f"Welcome to Conduit, {user.username}!")
             return redirect(next_from_request(), 303)
-    return render("auth/register.html", form=form, next=next_from_request(""), status=_status(form))
+    return _page("auth/register.html", form)
 
 
 @bp.get("/register/check/<field>")
@@ -47,11 +71,11 @@ def check(field: str) -> Response:
     form = RegisterForm(formdata=MultiDict(request.args), meta={"csrf": False})
     inline = getattr(RegisterForm, f"validate_{field}")
     form[field].validate(form, extra_validators=[inline])
-    return render_component("field_messages", form[field].errors)
+    return respond(component("field_messages", form[field].errors))
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limit_attempts
+@limit_attempts(on_breach=_too_many)
 def login() -> Response:
     if current_member():
         return redirect(next_from_request(), 303)
@@ -65,7 +89,7 @@ def login() -> Response:
             flash(f"Welcome back, {user.username}!")
             return redirect(next_from_request(), 303)
         form.form_errors.append(WRONG_CREDENTIALS)
-    return render("auth/login.html", form=form, next=next_from_request(""), status=_status(form))
+    return _page("auth/login.html", form)
 
 
 @bp.post("/logout")
@@ -73,7 +97,3 @@ def logout() -> Response:
     logout_user()
     flash("You have signed out.")
     return redirect(url_for("home.index"), 303)
-
-
-def _status(form: RegisterForm | LoginForm) -> int:
-    return 422 if form.errors or form.form_errors else 200

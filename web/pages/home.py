@@ -6,7 +6,8 @@ from web.articles import list_articles, popular_tags
 from web.auth import current_member
 from web.cache import POPULAR_TAGS, remember
 from web.db import get_session
-from web.pagination import PageOutOfRange
+from web.errors import sign_in_required
+from web.pagination import page_number
 from web.rendering import announce, render, wants_fragment
 
 bp = Blueprint("home", __name__)
@@ -19,21 +20,20 @@ def index() -> Response:
     viewer = current_member()
     tag = request.args.get("tag") or None
     feed = request.args.get("feed")
-    if feed not in (None, YOURS) or (feed == YOURS and (viewer is None or tag)):
-        abort(404)  # "your feed" is for members, and is not filtered by tag
-    yours = feed == YOURS and viewer is not None
+    if feed not in (None, YOURS) or (feed == YOURS and tag):
+        abort(404)  # "your feed" is not filtered by tag
+    if feed == YOURS and viewer is None:
+        return sign_in_required()  # "your feed" is a member's: sign in, then see it
+    yours = feed == YOURS
     session = get_session()
-    try:
-        page = list_articles(
-            session=session,
-            page=request.args.get("page", 1, type=int),
-            size=current_app.config["FEED_PAGE_SIZE"],
-            viewer_id=viewer.id if viewer else None,
-            tag=tag,
-            followed_by=viewer.id if yours and viewer else None,
-        )
-    except PageOutOfRange:
-        abort(404)
+    page = list_articles(
+        session=session,
+        page=page_number(),
+        size=current_app.config["FEED_PAGE_SIZE"],
+        viewer_id=viewer.id if viewer else None,
+        tag=tag,
+        followed_by=viewer.id if yours and viewer else None,
+    )
     feed_title = "Your feed" if yours else f"#{tag}" if tag else "Global feed"
     if wants_fragment():
         # Only the feed is sent: say where the reader landed, skip the sidebar's query.

@@ -1,49 +1,40 @@
 """Profiles: a member's articles or favorites, and following them."""
 
-from dataclasses import replace
-
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
-from flask_login import login_required
 
 from web.articles import list_articles
-from web.auth import current_member, next_from_request, signed_in_member
+from web.auth import current_member, members_only, next_from_request, signed_in_member
 from web.db import get_session
-from web.pagination import PageOutOfRange
-from web.rendering import announce, render, wants_fragment
-from web.users import Profile, follow, get_profile, unfollow
+from web.pages.articles import ARTICLE_PLACES, pressed_place
+from web.pagination import page_number
+from web.rendering import announce, component, render, respond, wants_fragment
+from web.users import get_profile, set_following
 
 bp = Blueprint("profiles", __name__)
 
 TABS = {"articles": "Articles", "favorited": "Favorited articles"}
 EMPTY = {"articles": "No articles are here… yet.", "favorited": "No favorite articles… yet."}
-
-
-def _profile_or_404(username: str) -> Profile:
-    viewer = current_member()
-    profile = get_profile(
-        session=get_session(), username=username, viewer_id=viewer.id if viewer else None
-    )
-    if profile is None:
-        abort(404)
-    return profile
+# A member's follow button: once on their profile, twice on each of their articles.
+FOLLOW_PLACES = (*ARTICLE_PLACES, "profile")
 
 
 @bp.get("/profile/<username>")
 def show(username: str) -> Response:
-    profile = _profile_or_404(username)
+    viewer = current_member()
+    profile = get_profile(
+        session=get_session(), username=username, viewer_id=viewer.id if viewer else None
+    )
     tab = request.args.get("tab", "articles")
     if tab not in TABS:
         abort(404)
-    try:
-        page = list_articles(
-            session=get_session(),
-            page=request.args.get("page", 1, type=int),
-            size=current_app.config["FEED_PAGE_SIZE"],
-            author_id=profile.id if tab == "articles" else None,
-            favorited_by=profile.id if tab == "favorited" else None,
-        )
-    except PageOutOfRange:
-        abort(404)
+    page = list_articles(
+        session=get_session(),
+        page=page_number(),
+        size=current_app.config["FEED_PAGE_SIZE"],
+        viewer_id=viewer.id if viewer else None,
+        author_id=profile.id if tab == "articles" else None,
+        favorited_by=profile.id if tab == "favorited" else None,
+    )
     if wants_fragment():
         announce(f"{TABS[tab]} of {profile.username}, page {page.number} of {page.pages}")
 
@@ -68,29 +59,31 @@ def _tab_param(tab: str) -> str | None:
 
 
 @bp.post("/profile/<username>/follow")
-@login_required
+@members_only
 def follow_user(username: str) -> Response:
     return _set_following(username, True)
 
 
 @bp.post("/profile/<username>/unfollow")
-@login_required
+@members_only
 def unfollow_user(username: str) -> Response:
     return _set_following(username, False)
 
 
 def _set_following(username: str, following: bool) -> Response:
     viewer = signed_in_member()
-    profile = _profile_or_404(username)
-    if profile.id == viewer.id:
-        abort(422, "You cannot follow yourself.")
-    change = follow if following else unfollow
-    change(session=get_session(), follower_id=viewer.id, followed_id=profile.id)
+    profile = set_following(
+        session=get_session(), follower_id=viewer.id, username=username, following=following
+    )
     message = f"You {'now follow' if following else 'no longer follow'} {profile.username}."
     if not wants_fragment():
         flash(message)
         return redirect(next_from_request(url_for("profiles.show", username=profile.username)), 303)
     announce(message)
-    return render(
-        "profiles/show.html", fragment="follow", profile=replace(profile, following=following)
+    # The pressed button is swapped in place; on an article page its twin follows.
+    place = pressed_place(f"follow-{profile.id}-", FOLLOW_PLACES)
+    twins = [p for p in ARTICLE_PLACES if p != place] if place in ARTICLE_PLACES else []
+    return respond(
+        component("follow_button", profile, viewer, place=place),
+        oob=[component("follow_button", profile, viewer, place=p, oob=True) for p in twins],
     )

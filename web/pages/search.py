@@ -2,39 +2,41 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, current_app, request
 
 from web.auth import current_member
+from web.bounds import SEARCH_MAX
 from web.db import get_session
-from web.pagination import PageOutOfRange
-from web.rendering import announce, htmx, render, wants_fragment
+from web.pagination import page_number
+from web.rendering import announce, current_url, render, target, wants_fragment
 from web.search import search_articles
 
 bp = Blueprint("search", __name__)
 
-QUERY_MAX = 200
-
 
 @bp.get("/search")
 def index() -> Response:
-    query = request.args.get("q", "")[:QUERY_MAX].strip()
+    query = request.args.get("q", "")[:SEARCH_MAX].strip()
     viewer = current_member()
-    try:
-        page = search_articles(
-            session=get_session(),
-            query=query,
-            page=request.args.get("page", 1, type=int),
-            size=current_app.config["FEED_PAGE_SIZE"],
-            viewer_id=viewer.id if viewer else None,
-        )
-    except PageOutOfRange:
-        abort(404)
+    page = search_articles(
+        session=get_session(),
+        query=query,
+        page=page_number(),
+        size=current_app.config["FEED_PAGE_SIZE"],
+        viewer_id=viewer.id if viewer else None,
+    )
     if wants_fragment():
-        found = f"{page.total} {'article' if page.total == 1 else 'articles'}"
-        announce(f"{found} found for “{query}”." if query else "Type words to search for.")
+        announce(_found(query, page.total, page.number, page.pages))
     response = render("search/index.html", parts=("main", "feed"), query=query, page=page)
-    on_results = urlsplit(htmx.current_url or "").path == "/search"
-    if wants_fragment() and htmx.target == "main" and on_results:
+    on_results = urlsplit(current_url() or "").path == "/search"
+    if target() == "main" and on_results:
         # Searching as you type on the results page: one history entry, not one per key.
         response.headers["HX-Replace-Url"] = request.full_path.rstrip("?")
     return response
+
+
+def _found(query: str, total: int, number: int, pages: int) -> str:
+    if not query:
+        return "Type words to search for."
+    found = f"{total} {'article' if total == 1 else 'articles'} found for “{query}”"
+    return f"{found}, page {number} of {pages}." if pages > 1 else f"{found}."

@@ -1,19 +1,21 @@
 """A member's settings, and the theme preference every reader can set."""
 
 from flask import Blueprint, Response, flash, redirect, request, session, url_for
-from flask_login import login_required, login_user
+from flask_login import login_user
 
-from web.auth import Member, current_member, next_from_request, signed_in_member
+from web.auth import Member, current_member, members_only, next_from_request, signed_in_member
 from web.db import get_session
 from web.forms import SettingsForm
-from web.rendering import render
+from web.rendering import announce, layout_block, render, respond, wants_fragment
 from web.users import THEMES, AccountConflict, check_password, set_theme, update_account
+
+THEME_NAMES = {"system": "the system's", "light": "light", "dark": "dark"}
 
 bp = Blueprint("settings", __name__)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@login_required
+@members_only
 def edit() -> Response:
     user = signed_in_member()
     form = SettingsForm(obj=user, user_id=user.id)
@@ -31,8 +33,9 @@ def edit() -> Response:
                     bio=form.bio.data,
                     image=form.image.data,
                 )
-            except AccountConflict as conflict:
-                form[conflict.field].errors.append(f"That {conflict.field} is already taken.")
+            except AccountConflict as conflict:  # taken between the check and the save
+                for field in conflict.fields:
+                    form[field].errors.append(f"That {field} is already taken.")
             else:
                 if form.new_password.data:
                     # The session id carries a stamp of the password: renew this one.
@@ -52,6 +55,9 @@ def theme() -> Response:
         set_theme(session=get_session(), user=user, theme=chosen)
     else:
         session["theme"] = chosen
+    if wants_fragment():  # applied at once: the page's theme mark, and a word about it
+        announce(f"Using {THEME_NAMES[chosen or 'system']} theme.")
+        return respond(layout_block("theme"))
     return redirect(next_from_request(url_for("home.index")), 303)
 
 
