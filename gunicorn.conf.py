@@ -13,12 +13,14 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30  # on SIGTERM/HUP, finish in-flight requests first
+# Idle keep-alive connections close after 5 s; nginx closes its own idle connections to
+# the app after 4 s (deploy/nginx.conf.j2), so it never reuses one gunicorn is closing.
 keepalive = 5
 max_requests = 2000  # recycle workers now and then, with jitter so they do not all restart
 max_requests_jitter = 200
 # The app loads once in the master; workers fork from it and open their own connections.
 preload_app = True
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # Each request is logged once, by the app (web/requestlog.py: JSON with its request id,
 # user and duration); gunicorn logs only its own events and errors.

@@ -68,7 +68,8 @@ def test_every_api_operation_that_needs_a_token_refuses_without_one(app, hello):
             continue
         path = operation.rule
         for name, value in SAMPLE_ARGS.items():
-            path = path.replace(f"<{name}>", str(value)).replace(f"<int:{name}>", str(value))
+            for kind in ("", "int:", "id:"):
+                path = path.replace(f"<{kind}{name}>", str(value))
         response = hello.open(f"/api{path}", method=operation.method, json={})
         assert response.status_code == 401, (operation.method, path)
         assert response.json == {"errors": {"authorization": ["is missing: send 'Token <jwt>'"]}}

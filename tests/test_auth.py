@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import AuthActions, make_test_app
+from tests.conftest import AuthActions, csrf_token, make_test_app
 from web.auth import safe_next
 
 
@@ -260,3 +260,147 @@ def test_limits_are_shared_through_redis_when_configured(db_url):
     store.close()
     for app in (first, second):
         app.extensions["conduit.db"].dispose()
+
+
+# --- sessions that end when they should -------------------------------------------------
+
+
+def _signed_in(client):
+    return "Sign out</button>" in client.get("/").text
+
+
+def test_a_session_copied_before_sign_out_is_dead_after_it(client, auth, app):
+    auth.register("ana")
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    assert _signed_in(thief)
+    auth.logout()
+    assert not _signed_in(client)
+    assert not _signed_in(thief)  # the key it carries was deleted at sign-out
+
+
+def test_a_remember_me_cookie_copied_before_sign_out_is_dead_after_it(client, auth, app):
+    auth.register("ana")
+    auth.logout()
+    auth.login(remember="y")
+    remembered = client.get_cookie("remember_token")
+    assert remembered is not None
+    thief = app.test_client()
+    thief.set_cookie("remember_token", remembered.value)
+    assert _signed_in(thief)  # remember-me alone signs in...
+    auth.logout()
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", remembered.value)
+    assert not _signed_in(fresh)  # ...until its sign-in ends
+
+
+def test_signing_out_in_one_browser_leaves_the_others_signed_in(client, auth, app):
+    auth.register("ana")
+    laptop = app.test_client()
+    AuthActions(laptop).login()
+    auth.logout()
+    assert _signed_in(laptop)
+
+
+def test_a_new_password_signs_out_every_other_browser_and_their_api_tokens(client, auth, app):
+    auth.register("ana")
+    laptop = app.test_client()
+    AuthActions(laptop).login(remember="y")
+    token = client.post(
+        "/api/users/login", json={"user": {"email": "ana@example.com", "password": "correct horse"}}
+    ).json["user"]["token"]
+    client.post(
+        "/settings",
+        data={"username": "ana", "email": "ana@example.com", "new_password": "a new secret",
+              "current_password": "correct horse", "csrf_token": csrf_token(client, "/settings")},
+    )  # fmt: skip
+    assert _signed_in(client)
+    assert not _signed_in(laptop)
+    assert client.get("/api/user", headers={"Authorization": f"Token {token}"}).status_code == 401
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="server-side sessions need REDIS_URL (CI sets it)")
+def test_signing_in_issues_a_new_session_id(db_url):
+    app = make_test_app(db_url, REDIS_URL=REDIS_URL)
+    client = app.test_client()
+    client.get("/login")
+    planted = client.get_cookie("session").value  # as if an attacker had set it
+    AuthActions(client).register("ana")
+    renewed = client.get_cookie("session").value
+    assert renewed != planted
+    victim_copy = app.test_client()
+    victim_copy.set_cookie("session", planted)
+    assert not _signed_in(victim_copy)
+    app.extensions["conduit.db"].dispose()
+
+
+# --- limits that hold in every deployment -----------------------------------------------
+
+
+def test_without_redis_every_worker_and_server_counts_together(db_url):
+    """Two app instances on one database, as two gunicorn workers or servers."""
+    overrides = {"SIGNIN_LIMIT_PER_ACCOUNT": "2 per minute"}
+    first, second = _limited_app(db_url, **overrides), _limited_app(db_url, **overrides)
+    assert first.config["RATELIMIT_STORAGE_URI"] == "conduit+db://"
+    assert AuthActions(first.test_client()).login("ana@example.com", "x").status_code == 422
+    assert AuthActions(second.test_client()).login("ana@example.com", "x").status_code == 422
+    assert AuthActions(first.test_client()).login("ana@example.com", "x").status_code == 429
+    assert AuthActions(second.test_client()).login("ana@example.com", "x").status_code == 429
+    assert AuthActions(second.test_client()).login("bob@example.com", "x").status_code == 422
+    for app in (first, second):
+        app.extensions["conduit.db"].dispose()
+
+
+def test_database_counters_open_a_fresh_window_when_one_closes(db_url, monkeypatch):
+    from web import limits
+
+    app = _limited_app(db_url)
+    storage = limits.DatabaseStorage(engine=app.extensions["conduit.db"])
+    clock = [1000.0]
+    monkeypatch.setattr(limits.time, "time", lambda: clock[0])
+    assert [storage.incr("k", 60) for _ in range(3)] == [1, 2, 3]
+    assert storage.get("k") == 3
+    assert storage.get_expiry("k") == 1060.0
+    clock[0] = 1061.0
+    assert storage.get("k") == 0
+    assert storage.incr("k", 60) == 1
+    assert storage.get_expiry("k") == 1121.0
+    storage.clear("k")
+    assert storage.get("k") == 0
+    assert storage.check()
+    app.extensions["conduit.db"].dispose()
+
+
+def test_forwarded_addresses_are_believed_only_from_trusted_proxies(db_url):
+    app = _limited_app(db_url, SIGNIN_LIMIT_PER_IP="2 per minute")
+    client = app.test_client()
+
+    def attempt(peer: str, forwarded: str) -> int:
+        return client.post(
+            "/login",
+            data={"email": f"{uuid.uuid4().hex}@example.com", "password": "x",
+                  "csrf_token": csrf_token(client)},
+            headers={"X-Forwarded-For": forwarded},
+            environ_base={"REMOTE_ADDR": peer},
+        ).status_code  # fmt: skip
+
+    # Straight from the internet: a new X-Forwarded-For each time changes nothing.
+    assert [attempt("203.0.113.9", f"198.51.100.{n}") for n in range(3)] == [422, 422, 429]
+    # Through the trusted proxy (nginx on loopback): its X-Forwarded-For is the client.
+    assert [attempt("127.0.0.1", "198.51.100.7") for _ in range(3)] == [422, 422, 429]
+    assert attempt("127.0.0.1", "198.51.100.8") == 422
+    app.extensions["conduit.db"].dispose()
+
+
+def test_the_sign_up_checks_are_limited_too(db_url):
+    app = _limited_app(db_url, CHECK_LIMIT_PER_IP="3 per minute")
+    client = app.test_client()
+    htmx = {"HX-Request": "true", "HX-Target": "email-error"}
+    answers = [
+        client.get(f"/register/check/email?email=a{n}@example.com", headers=htmx) for n in range(4)
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert re.match(r"<p>Too many attempts\. Please wait \d+ seconds? and try again\.</p>",
+                    answers[-1].text)  # fmt: skip
+    assert int(answers[-1].headers["Retry-After"]) > 0
+    app.extensions["conduit.db"].dispose()

@@ -10,130 +10,28 @@ Everything it starts (processes, a database of its own) is stopped or dropped.
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
-from typing import IO
 
 import pytest
 import requests
-from sqlalchemy import create_engine, make_url, text
 
-from web.config import normalise_database_url
+from deploy.stack import stack
 
 pytestmark = pytest.mark.scaleout
 
-ROOT = Path(__file__).resolve().parent.parent
-SECRET = "scale-out-secret-" + "0123456789abcdef" * 2
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_for(url: str, process: subprocess.Popen[bytes], what: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with {process.returncode}")
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{what} did not start within 30 s")
-
 
 @pytest.fixture(scope="module")
-def database() -> Iterator[str]:
-    server_url = os.environ.get("DATABASE_URL", "")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL")
     if not server_url.startswith("postgres"):
         pytest.fail("the scale-out test needs DATABASE_URL pointing at PostgreSQL")
-    server = make_url(normalise_database_url(server_url))
-    name = f"conduit_scaleout_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture(scope="module")
-def site(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    redis_url = os.environ.get("REDIS_URL")
     if not redis_url:
         pytest.fail("the scale-out test needs REDIS_URL")
     if shutil.which("nginx") is None:
         pytest.fail("the scale-out test needs nginx (apt-get install nginx)")
-    runtime = tmp_path_factory.mktemp("scaleout")
-    env = {
-        **os.environ,
-        "CONDUIT_ENV": "testing",  # plain HTTP here: production cookies would be Secure-only
-        "SECRET_KEY": SECRET,
-        "DATABASE_URL": database,
-        "REDIS_URL": redis_url,
-        "HOST": "127.0.0.1",
-        "WEB_CONCURRENCY": "1",
-        "GUNICORN_THREADS": "4",
-    }
-    migrate = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "web", "db", "upgrade"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert migrate.returncode == 0, migrate.stderr
-
-    processes: list[subprocess.Popen[bytes]] = []
-    logs: list[IO[str]] = []
-    ports = [_free_port(), _free_port()]
-    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "web:create_app()"]
-    try:
-        for number, port in enumerate(ports, start=1):
-            logs.append((runtime / f"app{number}.log").open("w"))
-            instance = {**env, "PORT": str(port), "INSTANCE_NAME": f"app{number}"}
-            processes.append(
-                subprocess.Popen(gunicorn, cwd=ROOT, env=instance, stdout=logs[-1], stderr=logs[-1])
-            )
-            _wait_for(f"http://127.0.0.1:{port}/healthz", processes[-1], f"app{number}")
-
-        from deploy.render_nginx import render
-
-        listen = _free_port()
-        conf = runtime / "nginx.conf"
-        conf.write_text(
-            render(
-                upstreams=[f"127.0.0.1:{port}" for port in ports],
-                listen=f"127.0.0.1:{listen}",
-                static_root=str(ROOT / "static"),
-                runtime=str(runtime),
-            )
-        )
-        logs.append((runtime / "nginx.out").open("w"))
-        nginx = ["nginx", "-c", str(conf), "-g", "daemon off;"]
-        processes.append(subprocess.Popen(nginx, stdout=logs[-1], stderr=logs[-1]))
-        url = f"http://127.0.0.1:{listen}"
-        _wait_for(f"{url}/healthz", processes[-1], "nginx")
-        yield url
-    finally:
-        for process in reversed(processes):
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        for log in logs:
-            log.close()
+    with stack(server_url, redis_url, tmp_path_factory.mktemp("scaleout")) as running:
+        yield running.url
 
 
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
@@ -213,3 +111,27 @@ def test_ready_through_nginx(site: str):
     ready = requests.get(f"{site}/readyz", timeout=10)
     assert ready.status_code == 200
     assert ready.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+
+
+def test_a_body_that_never_arrives_holds_nginx_not_the_app(site: str):
+    """A client announces 1000 bytes and sends 10: nginx waits for the rest (and gives
+    up after its client_body_timeout); the app servers keep answering meanwhile."""
+    import socket
+    import time
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(site)
+    stalled = [socket.create_connection((parts.hostname, parts.port)) for _ in range(12)]
+    try:
+        for connection in stalled:  # more than the app servers' threads (2 x 4)
+            connection.sendall(
+                b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-"
+                b"urlencoded\r\nContent-Length: 1000\r\n\r\nemail=a%40"
+            )
+        started = time.monotonic()
+        for _ in range(5):
+            assert requests.get(f"{site}/api/tags", timeout=5).status_code == 200
+        assert time.monotonic() - started < 5
+    finally:
+        for connection in stalled:
+            connection.close()

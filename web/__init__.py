@@ -11,6 +11,7 @@ from web import (
     api,
     assets,
     auth,
+    boundary,
     cache,
     config,
     db,
@@ -44,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.jinja_env.undefined = StrictUndefined
 
     db.init_app(app)
+    boundary.init_app(app)
     security.init_app(app)
     requestlog.init_app(app)
     sessions.init_app(app)

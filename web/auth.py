@@ -4,12 +4,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, request
-from flask_login import LoginManager, current_user, login_required
-from sqlmodel import select
+from flask import Flask, current_app, g, request
+from flask import session as flask_session
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
+from web import signins
 from web.db import get_session
-from web.models import User
+from web.models import User, id_of
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -18,21 +19,19 @@ login_manager.session_protection = "basic"
 
 
 class Member:
-    """The signed-in user as Flask-Login sees it.
-
-    The session id includes a piece of the password hash, so changing the password
-    signs out every other session and remember-me cookie.
-    """
+    """The signed-in user as Flask-Login sees it: the session holds only the key of
+    this browser's sign-in (web.signins), never the user id itself."""
 
     is_authenticated = True
     is_active = True
     is_anonymous = False
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, key: str) -> None:
         self.user = user
+        self.key = key
 
     def get_id(self) -> str:
-        return f"{self.user.id}.{self.user.password_hash[-12:]}"
+        return self.key
 
 
 def init_app(app: Flask) -> None:
@@ -41,14 +40,38 @@ def init_app(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def _load(session_id: str) -> Member | None:
-    user_id, _, stamp = session_id.partition(".")
-    if not user_id.isdigit():
+def _load(key: str) -> Member | None:
+    if g.get("database_unavailable"):  # answering that very problem: a visitor
         return None
-    user = get_session().exec(select(User).where(User.id == int(user_id))).first()
-    if user is None or user.password_hash[-12:] != stamp:
-        return None
-    return Member(user)
+    user = signins.member(session=get_session(), key=key)
+    return Member(user, key) if user is not None else None
+
+
+def sign_in(user: User, *, remember: bool = False) -> None:
+    """Sign this browser in as `user`, under a new session id (no fixation)."""
+    key = signins.start(session=get_session(), user_id=id_of(user))
+    login_user(Member(user, key), remember=remember)
+    _renew_session_id()
+
+
+def sign_out() -> None:
+    """End this browser's sign-in for good: the session and remember-me cookie die."""
+    if current_user.is_authenticated:
+        signins.end(session=get_session(), key=current_user.key)
+    logout_user()
+    _renew_session_id()
+
+
+def sign_out_elsewhere(user: User) -> None:
+    """End every other browser's sign-in of this member (after a password change)."""
+    signins.end_others(session=get_session(), user_id=id_of(user), keep=current_user.key)
+
+
+def _renew_session_id() -> None:
+    # Server-side sessions (Redis) get a new id; signed cookies change with their content.
+    regenerate = getattr(current_app.session_interface, "regenerate", None)
+    if regenerate is not None and flask_session:
+        regenerate(flask_session)
 
 
 V = TypeVar("V", bound=Callable[..., Any])
@@ -82,8 +105,11 @@ def safe_next(target: str | None, default: str = "/") -> str:
     """`target` if it is a path on this site, else `default` (no open redirects)."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or any(c in target for c in "\r\n\t"):
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return default
+    if parts.scheme or parts.netloc or any(ord(c) < 32 or c == "\x7f" for c in target):
         return default
     return target
 

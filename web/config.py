@@ -65,7 +65,8 @@ class Settings(BaseSettings):
         _setting(
             "unset",
             "Optional, e.g. `redis://127.0.0.1:6379/0`: sessions, rate-limit counters and "
-            "the cache are kept there, shared by every app server. Unset: kept in each "
+            "the cache are kept there, shared by every app server. Unset: sessions are "
+            "signed cookies, rate-limit counters live in the database, the cache in each "
             "process. If Redis stops answering, requests go on without it rather than fail.",
         ),
     ] = None
@@ -83,6 +84,23 @@ class Settings(BaseSettings):
             "`5 per minute;30 per hour`", "Sign-in and sign-up attempts per email address tried."
         ),
     ] = "5 per minute;30 per hour"
+    check_limit_per_ip: Annotated[
+        str,
+        _setting(
+            "`60 per minute;600 per hour`",
+            "The sign-up form's inline username and email checks per client address.",
+        ),
+    ] = "60 per minute;600 per hour"
+    forwarded_allow_ips: Annotated[
+        str,
+        _setting(
+            "`127.0.0.1,::1`",
+            "Addresses of the proxies (nginx) whose `X-Forwarded-For/Proto/Host` are "
+            "believed, comma-separated (networks like `10.0.0.0/8` too), or `*`. From any "
+            "other peer those headers are ignored, so they cannot fake a client address. "
+            "gunicorn reads the same variable.",
+        ),
+    ] = "127.0.0.1,::1"
     feed_page_size: Annotated[PositiveInt, _setting("`10`", "Articles per page in feeds.")] = 10
     jwt_expires_hours: Annotated[
         PositiveInt, _setting("`168`", "Lifetime of API tokens (signed with `SECRET_KEY`).")
@@ -160,7 +178,10 @@ def load(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": settings.max_body_bytes,
         "SIGNIN_LIMIT_PER_IP": settings.signin_limit_per_ip,
         "SIGNIN_LIMIT_PER_ACCOUNT": settings.signin_limit_per_account,
-        "RATELIMIT_STORAGE_URI": settings.redis_url or "memory://",
+        "CHECK_LIMIT_PER_IP": settings.check_limit_per_ip,
+        "FORWARDED_ALLOW_IPS": settings.forwarded_allow_ips,
+        # Counters every worker and server shares: Redis, or else the database.
+        "RATELIMIT_STORAGE_URI": settings.redis_url or "conduit+db://",
         "RATELIMIT_HEADERS_ENABLED": True,
         # If Redis is unreachable, count in memory rather than fail the request.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,

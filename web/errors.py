@@ -16,10 +16,12 @@
 import math
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, flash, jsonify, redirect, request, url_for
+from flask import Flask, Response, current_app, flash, g, jsonify, redirect, request, url_for
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from web.auth import current_member, login_manager, safe_next
@@ -63,6 +65,8 @@ API_SUBJECTS = {
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(Problem, handle_problem)
+    for lost in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout):
+        app.register_error_handler(lost, handle_database_unavailable)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected_error)
     login_manager.unauthorized_handler(sign_in_required)
@@ -84,11 +88,10 @@ def json_error(code: int, errors: dict[str, list[str]], headers: object = ()) ->
 def api_error(error: HTTPException) -> Response:
     """{"errors": {subject: [message]}}, with werkzeug's headers (Allow, Retry-After)."""
     code = error.code or 500
-    errors = getattr(error, "errors", None) or {
-        API_SUBJECTS.get(code, "request"): [
-            MESSAGES.get(code, (error.name, error.description or ""))[1]
-        ]
-    }
+    message = MESSAGES.get(code, (error.name, error.description or ""))[1]
+    if error.description and error.description != type(error).description:
+        message = error.description  # a specific reason given with abort(code, reason)
+    errors = getattr(error, "errors", None) or {API_SUBJECTS.get(code, "request"): [message]}
     return json_error(code, errors, error.get_headers())
 
 
@@ -99,7 +102,7 @@ def error_page(
     where = target()
     if where is None:  # a whole page: plain request, boosted navigation, history restore
         response = render("errors/error.html", status=code, code=code, title=title,
-                          message=message, partial=False)  # fmt: skip
+                          message=message, partial=False, sent=[])  # fmt: skip
     elif where.endswith("-error"):  # an inline field check: the field's message area
         response = respond(component("field_messages", [message]), status=code)
     elif request.method == "GET":  # a region (feed, results): a small error block there
@@ -119,7 +122,13 @@ def error_page(
 def render_error_block(*, code: int, title: str, message: str) -> Markup:
     return Markup(
         render_block(
-            "errors/error.html", "error", code=code, title=title, message=message, partial=True
+            "errors/error.html",
+            "error",
+            code=code,
+            title=title,
+            message=message,
+            partial=True,
+            sent=[],
         )
     )
 
@@ -215,6 +224,38 @@ def _local(url: str) -> str | None:
     if parts.netloc and parts.netloc != request.host:
         return None
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+# How long to wait before trying again while the database cannot be reached.
+RETRY_SECONDS = 15
+UNAVAILABLE = (
+    "We'll be right back",
+    "Conduit cannot reach its database just now. Nothing you sent was saved: "
+    "please try again in a moment.",
+)
+# Fields never shown back: tokens and passwords.
+NOT_SHOWN = ("csrf_token", "once", "password", "current_password", "new_password", "next")
+
+
+def handle_database_unavailable(error: Exception) -> Response:
+    """The database is down or busy: 503 with Retry-After, never a 500. The answer
+    needs no database (the reader is shown as a visitor if not known yet), and what a
+    form sent is shown back so nothing typed is lost."""
+    current_app.logger.warning("Database unavailable: %s", error)
+    rollback_quietly()
+    g.database_unavailable = True
+    headers = [("Retry-After", str(RETRY_SECONDS))]
+    if is_api_request():
+        return json_error(503, {"server": ["is temporarily unavailable: retry later"]}, headers)
+    title, message = UNAVAILABLE
+    if target() is None and request.method == "POST":
+        sent = [(name, value) for name, value in request.form.items(multi=True)
+                if name not in NOT_SHOWN and value.strip()]  # fmt: skip
+        response = render("errors/error.html", status=503, code=503, title=title,
+                          message=message, partial=False, sent=sent)  # fmt: skip
+        response.headers.extend(headers)
+        return response
+    return error_page(503, title, message, headers)
 
 
 def handle_unexpected_error(error: Exception) -> Response:

@@ -29,6 +29,7 @@ from wtforms.validators import (
 )
 
 from web.articles import parse_tags
+from web.boundary import CONTROL_SENTENCE, has_control_characters
 from web.bounds import (
     BIO_MAX,
     BODY_MAX,
@@ -49,6 +50,20 @@ from web.db import get_session
 from web.pictures import PICTURE_RULE, is_picture_url
 from web.submissions import new_token
 from web.users import email_taken, username_taken
+
+
+class Form(FlaskForm):
+    """Every page form: text with control characters (NUL...) is refused first, as an
+    error of its field, before any other check (or the database) sees it."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        dirty = [f for f in self if isinstance(f.data, str) and has_control_characters(f.data)]
+        if not dirty:
+            return bool(super().validate(extra_validators))
+        for field in dirty:
+            field.errors = [CONTROL_SENTENCE]
+        self._errors = None  # recomputed from the fields
+        return False
 
 
 def _strip(value: Any) -> Any:
@@ -85,13 +100,13 @@ class OnceField(HiddenField):
             self.data = None
 
 
-class OnceForm(FlaskForm):
+class OnceForm(Form):
     """A form that creates something: its one-time token makes a replay create nothing."""
 
     once = OnceField(default=new_token)
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     username = StringField("Username", _username, filters=[_strip])
     email = EmailField("Email", _email, filters=[_strip])
     password = PasswordField("Password", [InputRequired("Choose a password."), _new_password])
@@ -105,13 +120,13 @@ class RegisterForm(FlaskForm):
             raise ValidationError("That email address already has an account. Sign in instead?")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("Email", _email, filters=[_strip])
     password = PasswordField("Password", [InputRequired("Enter your password.")])
     remember = BooleanField("Remember me on this device")
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     image = URLField(
         "Picture URL", [Optional(), _at_most(IMAGE_URL_MAX, "A picture URL")], filters=[_strip]
     )

@@ -1,10 +1,14 @@
-"""Rate limits on sign-in and sign-up, per client IP and per account (Flask-Limiter).
+"""Rate limits on sign-in, sign-up and the sign-up checks, per client IP and per
+account (Flask-Limiter).
 
-Counters live in memory by default and in Redis when REDIS_URL is set, so every app
-server shares them.
+Counters are shared by every worker and every app server: in Redis when REDIS_URL is
+set, otherwise in the database (`DatabaseStorage`, table rate_limit), never in one
+process's memory, which would let each worker count alone. If the store cannot be
+reached, counting falls back to memory rather than failing the request.
 """
 
 import math
+import random
 import time
 from collections.abc import Callable
 from typing import Any
@@ -12,13 +16,92 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
+from limits.storage import Storage
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from web import db
 
 limiter = Limiter(key_func=get_remote_address)
+
+# A fixed window per key: the first hit opens it for `expiry` seconds; one statement
+# counts atomically on SQLite (3.35+) and PostgreSQL alike.
+_INCR = text(
+    "INSERT INTO rate_limit (key, hits, expires_at) VALUES (:key, :amount, :now + :expiry) "
+    "ON CONFLICT (key) DO UPDATE SET "
+    "hits = CASE WHEN rate_limit.expires_at <= :now THEN :amount "
+    "ELSE rate_limit.hits + :amount END, "
+    "expires_at = CASE WHEN rate_limit.expires_at <= :now THEN :now + :expiry "
+    "ELSE rate_limit.expires_at END "
+    "RETURNING hits"
+)
+
+
+class DatabaseStorage(Storage):
+    """Flask-Limiter's counters in the app's database (`conduit+db://`, the default
+    without Redis), so every worker and every app server counts together."""
+
+    STORAGE_SCHEME = ["conduit+db"]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: Any):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions)
+        self.engine: Engine = options["engine"]  # the app's own (web.db)
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return SQLAlchemyError
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = time.time()
+        with self.engine.begin() as connection:
+            hits = connection.execute(
+                _INCR, {"key": key, "amount": amount, "now": now, "expiry": expiry}
+            ).scalar_one()
+            if random.random() < 0.01:  # now and then, forget windows long closed
+                connection.execute(
+                    text("DELETE FROM rate_limit WHERE expires_at < :old"), {"old": now - 3600}
+                )
+        return int(hits)
+
+    def get(self, key: str) -> int:
+        with self.engine.connect() as connection:
+            hits = connection.execute(
+                text("SELECT hits FROM rate_limit WHERE key = :key AND expires_at > :now"),
+                {"key": key, "now": time.time()},
+            ).scalar()
+        return int(hits or 0)
+
+    def get_expiry(self, key: str) -> float:
+        with self.engine.connect() as connection:
+            expires = connection.execute(
+                text("SELECT expires_at FROM rate_limit WHERE key = :key"), {"key": key}
+            ).scalar()
+        return float(expires) if expires is not None else time.time()
+
+    def check(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    def reset(self) -> int | None:
+        with self.engine.begin() as connection:
+            return connection.execute(text("DELETE FROM rate_limit")).rowcount
+
+    def clear(self, key: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(text("DELETE FROM rate_limit WHERE key = :key"), {"key": key})
+
 
 View = Callable[..., Any]
 
 
 def init_app(app: Flask) -> None:
+    if app.config["RATELIMIT_STORAGE_URI"] == DatabaseStorage.STORAGE_SCHEME[0] + "://":
+        # Counting in the app's own database, on its own engine (web.db is set up first).
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"engine": app.extensions[db.EXTENSION]}
     limiter.init_app(app)
 
 
@@ -46,6 +129,16 @@ def _account() -> str:
         user = data.get("user") if isinstance(data, dict) else None
         email = user.get("email") if isinstance(user, dict) else None
     return "account:" + (email if isinstance(email, str) else "").strip().lower()
+
+
+def _checks_per_ip() -> str:
+    return current_app.config["CHECK_LIMIT_PER_IP"]
+
+
+def limit_checks(view: View) -> View:
+    """Limit the sign-up form's inline checks (which say whether an email has an
+    account) per client IP: typing is cheap, asking a thousand times is not."""
+    return limiter.limit(_checks_per_ip, scope="check-ip")(view)
 
 
 def limit_attempts(

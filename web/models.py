@@ -152,6 +152,26 @@ class Comment(SQLModel, table=True):
     __table_args__ = (Index("ix_comment_article_id_created_at", "article_id", "created_at"),)
 
 
+class SignIn(SQLModel, table=True):
+    """A browser where a member is signed in (see web.signins); its key is in the session."""
+
+    __tablename__ = "sign_in"
+
+    key: str = Field(max_length=64, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE", index=True)
+    created_at: datetime = _timestamp()
+
+
+class RateLimit(SQLModel, table=True):
+    """A rate-limit counter (web.limits.DatabaseStorage), when Redis is not configured."""
+
+    __tablename__ = "rate_limit"
+
+    key: str = Field(max_length=255, primary_key=True)
+    hits: int
+    expires_at: float = Field(index=True)  # seconds since the epoch
+
+
 class Submission(SQLModel, table=True):
     """A form that created something (see web.submissions): its token and the result."""
 

@@ -1,4 +1,9 @@
-"""Security headers on every response, and trusting exactly one proxy (nginx)."""
+"""Security headers on every response, and believing forwarded headers only from the
+proxies we trust (nginx), one hop deep."""
+
+from collections.abc import Iterable
+from ipaddress import ip_address, ip_network
+from typing import Any
 
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -23,9 +28,38 @@ PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), int
 HSTS = "max-age=63072000; includeSubDomains"
 
 
+class TrustedProxies:
+    """X-Forwarded-For/Proto/Host are believed one hop deep, and only when the request
+    comes from a trusted proxy: anyone reaching the app directly cannot choose the
+    client address that rate limits count by."""
+
+    def __init__(self, app: Any, trusted: str) -> None:
+        self.app = app
+        self.fixed = ProxyFix(app, x_for=1, x_proto=1, x_host=1)
+        self.anyone = trusted.strip() == "*"
+        self.networks = list(_networks(trusted.split(",")))
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.anyone or self._trusted(environ.get("REMOTE_ADDR", "")):
+            return self.fixed(environ, start_response)
+        return self.app(environ, start_response)
+
+    def _trusted(self, peer: str) -> bool:
+        try:
+            address = ip_address(peer)
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+
+def _networks(specs: Iterable[str]) -> Iterable[Any]:
+    for spec in specs:
+        if spec.strip():
+            yield ip_network(spec.strip(), strict=False)
+
+
 def init_app(app: Flask) -> None:
-    # X-Forwarded-For/Proto/Host are believed from one proxy hop, no more.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["FORWARDED_ALLOW_IPS"])  # type: ignore[method-assign]
     production = app.config["CONDUIT_ENV"] == "production"
 
     @app.after_request

@@ -38,7 +38,7 @@ def add_comment(slug: str, viewer: User, body: schemas.NewCommentRequest) -> Res
 
 
 @operation(
-    "DELETE", "/articles/<slug>/comments/<int:comment_id>", summary="Delete a comment",
+    "DELETE", "/articles/<slug>/comments/<id:comment_id>", summary="Delete a comment",
     tag=TAG, auth="required", responses={204: None}, errors={403},
 )  # fmt: skip
 def delete_comment(slug: str, comment_id: int, viewer: User) -> Response:

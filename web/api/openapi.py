@@ -10,6 +10,7 @@ from pydantic.json_schema import models_json_schema
 
 from web.api import schemas
 from web.api.operations import OPERATIONS, Operation, bp
+from web.bounds import ID_MAX
 
 REF = "#/components/schemas/{model}"
 ERROR_TEXT = {
@@ -25,6 +26,12 @@ SUCCESS_TEXT = {200: "OK", 201: "Created", 204: "Done, nothing to return"}
 
 def _path(rule: str) -> str:
     return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
+
+
+def _path_schema(kind: str) -> dict[str, Any]:
+    if kind == "id":  # web.boundary's ids: 1 to ID_MAX
+        return {"type": "integer", "minimum": 1, "maximum": ID_MAX}
+    return {"type": "integer"} if kind == "int" else {"type": "string"}
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
@@ -47,7 +54,7 @@ def _error_codes(op: Operation) -> list[int]:
 def _operation(op: Operation, query_schemas: dict[str, Any]) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True,
-         "schema": {"type": "integer"} if kind == "int" else {"type": "string"}}
+         "schema": _path_schema(kind)}
         for kind, name in re.findall(r"<(?:(\w+):)?(\w+)>", op.rule)
     ]  # fmt: skip
     if op.query is not None:

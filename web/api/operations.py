@@ -8,7 +8,9 @@ from typing import Any, Literal, TypeVar
 
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
+
+from web.boundary import CONTROL_RULE, NESTED_TOO_DEEPLY, control_fields
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -96,7 +98,14 @@ def operation(
 
 def _json_object() -> dict[str, Any]:
     request.get_data(cache=True)  # a body over MAX_CONTENT_LENGTH is a 413 here, not a 422
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json()
+    except BadRequest as error:
+        causes = [error, error.__cause__, error.__context__]
+        deep = any(NESTED_TOO_DEEPLY in str(getattr(c, "description", c)) for c in causes)
+        raise ApiError(
+            422, {"body": ["is nested too deeply" if deep else "must be a JSON object"]}
+        ) from None
     if not isinstance(data, dict):
         raise ApiError(422, {"body": ["must be a JSON object"]})
     return data
@@ -106,7 +115,11 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def validate(model: type[M], data: dict[str, Any]) -> M:
-    """Validate input; failures become 422 with one message list per field."""
+    """Validate input; failures become 422 with one message list per field. Text with
+    control characters (web.boundary) is refused before anything else."""
+    dirty = {path[-1] if path else "body": [CONTROL_RULE] for path in control_fields(data)}
+    if dirty:
+        raise ApiError(422, dirty)
     try:
         return model.model_validate(data)
     except ValidationError as error:

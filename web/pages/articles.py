@@ -211,7 +211,7 @@ def add_comment_view(slug: str) -> Response:
     )  # fmt: skip
 
 
-@bp.post("/article/<slug>/comments/<int:comment_id>/delete", endpoint="delete_comment")
+@bp.post("/article/<slug>/comments/<id:comment_id>/delete", endpoint="delete_comment")
 @members_only
 def delete_comment_view(slug: str, comment_id: int) -> Response:
     message = "Your comment is deleted."

@@ -2,15 +2,14 @@
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_limiter import RequestLimit
-from flask_login import login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
-from web.auth import Member, current_member, next_from_request
+from web.auth import current_member, next_from_request, sign_in, sign_out
 from web.db import get_session
 from web.errors import in_words
 from web.forms import LoginForm, RegisterForm
-from web.limits import limit_attempts, retry_after_seconds
+from web.limits import limit_attempts, limit_checks, retry_after_seconds
 from web.rendering import component, render, respond
 from web.users import AccountConflict, authenticate, create_user
 
@@ -57,13 +56,14 @@ def register() -> Response:
             for field in conflict.fields:
                 form[field].errors.append(f"That {field} is already taken.")
         else:
-            login_user(Member(user))
+            sign_in(user)
             flash(f"Welcome to Conduit, {user.username}!")
             return redirect(next_from_request(), 303)
     return _page("auth/register.html", form)
 
 
 @bp.get("/register/check/<field>")
+@limit_checks
 def check(field: str) -> Response:
     """The message for one sign-up field, for the inline check while typing."""
     if field not in ("username", "email"):
@@ -85,7 +85,7 @@ def login() -> Response:
             session=get_session(), email=form.email.data, password=form.password.data
         )
         if user is not None:
-            login_user(Member(user), remember=form.remember.data)
+            sign_in(user, remember=form.remember.data)
             flash(f"Welcome back, {user.username}!")
             return redirect(next_from_request(), 303)
         form.form_errors.append(WRONG_CREDENTIALS)
@@ -94,6 +94,6 @@ def login() -> Response:
 
 @bp.post("/logout")
 def logout() -> Response:
-    logout_user()
+    sign_out()
     flash("You have signed out.")
     return redirect(url_for("home.index"), 303)

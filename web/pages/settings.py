@@ -1,9 +1,14 @@
 """A member's settings, and the theme preference every reader can set."""
 
 from flask import Blueprint, Response, flash, redirect, request, session, url_for
-from flask_login import login_user
 
-from web.auth import Member, current_member, members_only, next_from_request, signed_in_member
+from web.auth import (
+    current_member,
+    members_only,
+    next_from_request,
+    sign_out_elsewhere,
+    signed_in_member,
+)
 from web.db import get_session
 from web.forms import SettingsForm
 from web.rendering import announce, layout_block, render, respond, wants_fragment
@@ -38,8 +43,7 @@ def edit() -> Response:
                     form[field].errors.append(f"That {field} is already taken.")
             else:
                 if form.new_password.data:
-                    # The session id carries a stamp of the password: renew this one.
-                    login_user(Member(user))
+                    sign_out_elsewhere(user)  # a new password ends every other sign-in
                 flash("Settings saved.")
                 return redirect(url_for("settings.edit"), 303)
     return render("settings/edit.html", form=form, status=422 if form.errors else 200)
