@@ -339,7 +339,8 @@ def test_signing_in_issues_a_new_session_id(db_url):
 
 def test_without_redis_every_worker_and_server_counts_together(db_url):
     """Two app instances on one database, as two gunicorn workers or servers."""
-    overrides = {"SIGNIN_LIMIT_PER_ACCOUNT": "2 per minute"}
+    overrides = {"SIGNIN_LIMIT_PER_ACCOUNT": "2 per minute", "REDIS_URL": None,
+                 "RATELIMIT_STORAGE_URI": "conduit+db://"}  # as without REDIS_URL  # fmt: skip
     first, second = _limited_app(db_url, **overrides), _limited_app(db_url, **overrides)
     assert first.config["RATELIMIT_STORAGE_URI"] == "conduit+db://"
     assert AuthActions(first.test_client()).login("ana@example.com", "x").status_code == 422

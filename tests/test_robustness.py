@@ -5,6 +5,7 @@ and integers past 2^31 outright, so a leak would be a 500 there).
 """
 
 import json
+import uuid
 
 import pytest
 from sqlmodel import func, select
@@ -163,12 +164,13 @@ def test_json_nested_beyond_reason_is_422(client, opener):
 
 
 def test_a_lost_database_is_a_calm_503(db_url):
-    working = make_test_app(db_url)
+    shared = {"SESSION_KEY_PREFIX": f"test-{uuid.uuid4().hex}:session:"}  # with Redis
+    working = make_test_app(db_url, **shared)
     member = working.test_client()
     AuthActions(member).register("ana")
     token = csrf_token(member)
     # The same site with its database gone (nothing listens on port 1).
-    lost = make_test_app("postgresql+psycopg://nobody@127.0.0.1:1/conduit")
+    lost = make_test_app("postgresql+psycopg://nobody@127.0.0.1:1/conduit", **shared)
     client = lost.test_client()
     client.set_cookie("session", member.get_cookie("session").value)
 
