@@ -8,7 +8,7 @@ PORT ?= 5000
 STAMPS := .stamps
 FLASK := CONDUIT_ENV=development $(BIN)/flask --app web
 
-.PHONY: setup run test test-unit test-e2e lint browser clean
+.PHONY: setup run test test-unit test-e2e lint browser clean bench
 
 setup: $(STAMPS)/python $(STAMPS)/npm $(STAMPS)/vendor
 	$(FLASK) db upgrade
@@ -52,6 +52,10 @@ test-unit: setup
 
 test-e2e: setup browser
 	$(BIN)/pytest e2e
+
+# Conduit against a hello-world under the same gunicorn settings (see bench/run.py).
+bench: setup
+	$(BIN)/python -m bench.run $(ARGS)
 
 lint: $(STAMPS)/python
 	$(BIN)/ruff check .

@@ -110,8 +110,11 @@ def test_home_costs_a_constant_small_number_of_queries(app, client, queries, siz
     full = len(queries)
     queries.clear()
     client.get("/?page=2", headers=HTMX_FEED)
-    assert full == 4, queries  # count, page with authors and favorites, tags, popular tags
-    assert len(queries) == 3, queries  # the fragment skips the sidebar
+    # count, page with authors and favorites, tags, popular tags (and, outside SQLAlchemy's
+    # view, one read of the site's generation for the cache: see the Server-Timing test)
+    assert full == 4, queries
+    # The fragment skips the sidebar, and the total counted for the full page is reused.
+    assert len(queries) == 2, queries
 
 
 @pytest.mark.parametrize("url", ["/?page=0", "/?page=-1", "/?page=4", "/?tag=nope&page=2"])
@@ -169,7 +172,7 @@ def test_unexpected_errors_show_no_stack_trace(db_url):
 def test_server_timing_in_development(db_url):
     app = make_test_app(db_url, SERVER_TIMING=True)
     header = app.test_client().get("/").headers["Server-Timing"]
-    assert re.fullmatch(r'db;dur=\d+\.\d;desc="4 queries", total;dur=\d+\.\d', header)
+    assert re.fullmatch(r'db;dur=\d+\.\d;desc="5 queries", total;dur=\d+\.\d', header)
     app.extensions["conduit.db"].dispose()
 
 

@@ -69,7 +69,7 @@ def test_past_the_last_page_is_404(client):
 def test_search_costs_constant_queries(app, client, queries, size):
     app.config["FEED_PAGE_SIZE"] = size
     client.get("/search?q=flask")
-    assert len(queries) == 4, queries  # count, ranked page, previews, tags
+    assert len(queries) == 4, queries  # count, ranked page, previews, tags (+ the generation)
 
 
 @pytest.mark.usefixtures("articles")

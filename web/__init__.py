@@ -20,6 +20,7 @@ from web import (
     health,
     limits,
     migrate,
+    pagecache,
     rendering,
     requestlog,
     security,
@@ -50,6 +51,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     requestlog.init_app(app)
     sessions.init_app(app)
     cache.init_app(app)
+    pagecache.init_app(app)
     assets.init_app(app)
     rendering.init_app(app)
     errors.init_app(app)

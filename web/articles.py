@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from web.bounds import SLUG_MAX, TAG_MAX, TAGS_MAX
-from web.cache import POPULAR_TAGS, forget
+from web.cache import changed, remember
 from web.models import (
     Article,
     ArticleSlug,
@@ -130,7 +130,7 @@ def create_article(
         _set_tags(session, id_of(article), tags)
         index_article(session=session, article_id=id_of(article))
         record(id_of(article))
-    forget(POPULAR_TAGS)
+    changed()
     return article
 
 
@@ -173,7 +173,7 @@ def update_article(
     session.flush()
     index_article(session=session, article_id=article_id)
     session.commit()
-    forget(POPULAR_TAGS)
+    changed()
     return article
 
 
@@ -183,7 +183,7 @@ def delete_article(*, session: Session, slug: str, editor_id: int) -> Article:
     unindex_article(session=session, article_id=id_of(article))
     session.delete(article)
     session.commit()
-    forget(POPULAR_TAGS)
+    changed()
     return article
 
 
@@ -368,7 +368,11 @@ def find_articles(
         followed = select(Follow.followed_id).where(Follow.follower_id == followed_by)
         filters.append(col(Article.author_id).in_(followed))
 
-    total = session.exec(select(func.count()).select_from(Article).where(*filters)).one()
+    # The total is the same for everyone until the next write: counted once per write.
+    key = ("articles-total", tag, author, author_id, favorited_by, followed_by)
+    total = remember(
+        key, lambda: session.exec(select(func.count()).select_from(Article).where(*filters)).one()
+    )
     rows = session.exec(
         _preview_query(viewer_id)
         .where(*filters)
@@ -427,6 +431,7 @@ def set_favorite(*, session: Session, slug: str, user_id: int, on: bool) -> Arti
             session.commit()
         except IntegrityError:  # favorited in a concurrent request: the same result
             session.rollback()
+        changed()
     elif not on and article.favorited:
         session.exec(
             delete(Favorite).where(  # type: ignore[call-overload]
@@ -434,6 +439,7 @@ def set_favorite(*, session: Session, slug: str, user_id: int, on: bool) -> Arti
             )
         )
         session.commit()
+        changed()
     else:
         return article
     count = favorites_count(session=session, article_id=article.id)

@@ -1,53 +1,167 @@
-"""A small shared cache (Flask-Caching): Redis when REDIS_URL is set, else in-process.
+"""What is computed once and reused, and how it never goes stale.
 
-Used for values every page needs and writes rarely change (the popular tags). Any
-cache error falls back to computing the value: the cache can only make pages faster.
+The site's *generation* is a number that every write changing what pages show moves
+on: the domain calls `changed()` after it commits. It lives where every app server
+reads it, Redis when REDIS_URL is set and otherwise the database (table site_state),
+and everything cached is keyed by it. So a write is visible on the next read, on any
+app server, and nothing ever needs deleting: old entries simply stop being asked for.
+
+The values themselves live in each process, in a bounded LRU (`LRU`): pages and API
+answers for visitors (web.pagecache), the popular tags, list totals. Nothing personal
+is cached. Writes made outside the app (a script, SQL by hand) are picked up within
+`MAX_AGE` seconds. If the generation cannot be read, nothing is served from cache.
 """
 
-from collections.abc import Callable
+import sqlite3
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from contextlib import suppress
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import psycopg
 import redis
-from flask import Flask, has_app_context
-from flask_caching import Cache
+from flask import Flask, current_app, g, has_app_context, has_request_context
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 T = TypeVar("T")
-cache = Cache()
 POPULAR_TAGS = "popular-tags"
+MAX_AGE = 60.0  # seconds: the longest a value may be reused
+GENERATION_KEY = "conduit:generation"
+
+
+class LRU:
+    """A thread-safe, size-bounded least-recently-used store (values with their size)."""
+
+    def __init__(self, budget_bytes: int) -> None:
+        self.budget = budget_bytes
+        self.used = 0
+        self.items: OrderedDict[Hashable, tuple[float, int, Any]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any | None:
+        with self.lock:
+            found = self.items.get(key)
+            if found is None:
+                return None
+            born, _size, value = found
+            if time.monotonic() - born > MAX_AGE:
+                return None
+            self.items.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any, size: int = 64) -> None:
+        if size > self.budget // 4:
+            return  # one huge value would push out everything else
+        with self.lock:
+            old = self.items.pop(key, None)
+            if old is not None:
+                self.used -= old[1]
+            self.items[key] = (time.monotonic(), size, value)
+            self.used += size
+            while self.used > self.budget and self.items:
+                _key, (_born, dropped, _value) = self.items.popitem(last=False)
+                self.used -= dropped
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.used = 0
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["conduit.cache"] = LRU(app.config.get("CACHE_BYTES", 24 * 1024 * 1024))
     url = app.config.get("REDIS_URL")
-    prefix = app.config.get("CACHE_KEY_PREFIX") or "conduit:cache:"
-    config = {"CACHE_DEFAULT_TIMEOUT": 300, "CACHE_KEY_PREFIX": prefix}
     if url:
-        config |= {
-            "CACHE_TYPE": "RedisCache",
-            "CACHE_REDIS_URL": url,
-            "CACHE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
-        }
-    else:
-        config["CACHE_TYPE"] = "SimpleCache"
-    cache.init_app(app, config=config)
+        app.extensions["conduit.generation"] = redis.Redis.from_url(
+            url, socket_timeout=0.5, socket_connect_timeout=0.5
+        )
 
 
-def remember(key: str, compute: Callable[[], T]) -> T:
+def store() -> LRU:
+    return current_app.extensions["conduit.cache"]  # type: ignore[no-any-return]
+
+
+def generation() -> int | None:
+    """The site's generation (read once per request); None when it cannot be read."""
+    if "generation" in g:
+        return g.generation  # type: ignore[no-any-return]
+    g.generation = _read_generation()
+    return g.generation  # type: ignore[no-any-return]
+
+
+def _read_generation() -> int | None:
+    client = current_app.extensions.get("conduit.generation")
     try:
-        found = cache.get(key)
-    except redis.RedisError:  # an unreachable cache only makes the page slower
+        if client is not None:
+            value = client.get(_key())
+            if value is None:  # a new (or restarted) Redis: start from a fresh number
+                client.set(_key(), _fresh_start(), nx=True)
+                value = client.get(_key())
+            return int(value or 0)
+        from web.db import engine, sql_stats
+
+        # Its own pooled connection (a failure here must not spoil the request's
+        # transaction), straight through the driver: this runs on every visitor's request.
+        connection = engine().raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("SELECT value FROM site_state WHERE name = 'generation'")
+            row = cursor.fetchone()
+            cursor.close()
+            connection.commit()  # end the read (PostgreSQL opens a transaction for it)
+        finally:
+            connection.close()
+        sql_stats().count += 1  # not seen by SQLAlchemy's events: counted by hand
+        return int(row[0]) if row else 0
+    except (redis.RedisError, SQLAlchemyError, sqlite3.Error, psycopg.Error):
+        return None
+
+
+def changed() -> None:
+    """Move the generation on, after a committed write that changes what pages show.
+
+    Outside the app (scripts) it does nothing: their writes show within MAX_AGE.
+    """
+    if not has_app_context():
+        return
+    g.pop("generation", None)
+    client = current_app.extensions.get("conduit.generation")
+    with suppress(redis.RedisError, SQLAlchemyError):
+        if client is not None:
+            client.set(_key(), _fresh_start(), nx=True)
+            client.incr(_key())
+            return
+        from web.db import engine
+
+        with engine().begin() as connection:
+            connection.execute(
+                text("UPDATE site_state SET value = value + 1 WHERE name = 'generation'")
+            )
+
+
+def _fresh_start() -> int:
+    # Past every number an earlier Redis gave out, so no old entry is ever matched again.
+    return int(time.time() * 1000)
+
+
+def _key() -> str:
+    return str(current_app.config.get("CACHE_KEY_PREFIX") or "conduit:") + GENERATION_KEY
+
+
+def remember(key: Hashable, compute: Callable[[], T], size: int = 64) -> T:
+    """`compute()`, reused until the next write (or for MAX_AGE seconds). Outside a
+    request (scripts, tests of the domain) it simply computes."""
+    if not has_app_context() or not has_request_context():
         return compute()
+    now = generation()
+    if now is None:
+        return compute()
+    found = store().get((now, key))
     if found is not None:
         return found  # type: ignore[no-any-return]
     value = compute()
-    with suppress(redis.RedisError):
-        cache.set(key, value)
+    store().put((now, key), value, size)
     return value
-
-
-def forget(key: str) -> None:
-    """Drop a cached value after a write (no-op outside the app, e.g. in scripts)."""
-    if not has_app_context():
-        return
-    with suppress(redis.RedisError):
-        cache.delete(key)

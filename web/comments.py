@@ -11,6 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from web.articles import find_article
+from web.cache import changed
 from web.models import Article, Comment, User, id_of, utcnow
 from web.problems import NotAllowed, NotFound
 from web.submissions import once
@@ -113,6 +114,7 @@ def add_comment(
         session.add(comment)
         session.flush()
         record(id_of(comment))
+    changed()
     # Read back like any comment, so a comment view is built one way only.
     return _view(session.exec(_query(author_id).where(Comment.id == id_of(comment))).one())
 
@@ -130,3 +132,4 @@ def delete_comment(*, session: Session, slug: str, comment_id: int, user_id: int
         )
     session.delete(comment)
     session.commit()
+    changed()

@@ -8,7 +8,16 @@ per row.
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, Dialect, Index, Text, TypeDecorator, func
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Index,
+    Text,
+    TypeDecorator,
+    func,
+)
 from sqlmodel import Field, SQLModel
 
 from web.bounds import (
@@ -170,6 +179,15 @@ class RateLimit(SQLModel, table=True):
     key: str = Field(max_length=255, primary_key=True)
     hits: int
     expires_at: float = Field(index=True)  # seconds since the epoch
+
+
+class SiteState(SQLModel, table=True):
+    """Numbers the whole site shares; "generation" keys every cache (web.cache)."""
+
+    __tablename__ = "site_state"
+
+    name: str = Field(max_length=32, primary_key=True)
+    value: int = Field(sa_type=BigInteger)
 
 
 class Submission(SQLModel, table=True):

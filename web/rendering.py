@@ -19,6 +19,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -27,13 +28,14 @@ from urllib.parse import urlsplit
 from flask import (
     Flask,
     Response,
+    current_app,
     g,
     get_flashed_messages,
-    get_template_attribute,
     make_response,
     request,
 )
 from flask import render_template as render_page
+from flask import url_for as flask_url_for
 from flask_htmx import HTMX
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from jinja2_fragments.flask import render_block
@@ -73,6 +75,23 @@ class Message:
     error: bool = False
 
 
+class Component:
+    """A component as a template global: `{{ avatar(...) }}` anywhere, with no import.
+
+    The macro is looked up in Jinja's template cache on each call, so an edited
+    component reloads in development like any template.
+    """
+
+    def __init__(self, app: Flask, name: str) -> None:
+        self.env = app.jinja_env
+        self.path = f"components/{name}.html"
+        self.name = name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Markup:
+        macro = getattr(self.env.get_template(self.path).module, self.name)
+        return Markup(macro(*args, **kwargs))
+
+
 def init_app(app: Flask) -> None:
     htmx.init_app(app)
     app.jinja_loader = ChoiceLoader(
@@ -81,6 +100,9 @@ def init_app(app: Flask) -> None:
             PrefixLoader({"components": FileSystemLoader(ROOT / "components")}),
         ]
     )
+    for path in sorted((ROOT / "components").glob("*.html")):
+        app.jinja_env.globals[path.stem] = Component(app, path.stem)
+    app.jinja_env.globals["url_for"] = url_for
     app.jinja_env.globals["htmx_config"] = HTMX_CONFIG
     app.jinja_env.globals["status_messages"] = status_messages
     app.jinja_env.globals["here"] = here
@@ -96,6 +118,20 @@ def format_date(value: datetime) -> str:
 
 def format_isodate(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
+
+
+def url_for(endpoint: str, **values: Any) -> str:
+    """Flask's url_for for templates, remembered: a page builds the same links again and
+    again (each preview's article, author and tags), and routes never change."""
+    try:
+        return _built_url(request.script_root, endpoint, tuple(sorted(values.items())))
+    except TypeError:  # a value that cannot be a key (a list): build it afresh
+        return flask_url_for(endpoint, **values)
+
+
+@lru_cache(maxsize=16384)
+def _built_url(_root: str, endpoint: str, values: tuple[tuple[str, Any], ...]) -> str:
+    return flask_url_for(endpoint, **dict(values))
 
 
 def wants_fragment() -> bool:
@@ -157,7 +193,7 @@ def here() -> str:
 
 def component(name: str, *args: Any, **kwargs: Any) -> Markup:
     """Render one component: the macro named like the file components/<name>.html."""
-    return Markup(get_template_attribute(f"components/{name}.html", name)(*args, **kwargs))
+    return Markup(current_app.jinja_env.globals[name](*args, **kwargs))
 
 
 def render(

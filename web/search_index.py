@@ -13,19 +13,20 @@ _SQLITE_TAGS = (
 )
 _POSTGRES_TAGS = _SQLITE_TAGS.replace("group_concat(t.name, ' ')", "string_agg(t.name, ' ')")
 
-_SQLITE_REINDEX = (
+_SQLITE_INDEX = (
     "INSERT INTO article_fts (rowid, title, description, body, tags) "
     f"SELECT a.id, a.title, a.description, a.body, {_SQLITE_TAGS} FROM article AS a "
-    "WHERE a.id = :id"
 )
-_POSTGRES_REINDEX = (
+_POSTGRES_INDEX = (
     "INSERT INTO article_fts (article_id, document) SELECT a.id, "
     "setweight(to_tsvector('english', a.title), 'A') || "
     f"setweight(to_tsvector('english', {_POSTGRES_TAGS}), 'B') || "
     "setweight(to_tsvector('english', a.description), 'B') || "
-    "setweight(to_tsvector('english', a.body), 'C') FROM article AS a WHERE a.id = :id "
-    "ON CONFLICT (article_id) DO UPDATE SET document = excluded.document"
+    "setweight(to_tsvector('english', a.body), 'C') FROM article AS a "
 )
+_POSTGRES_UPSERT = " ON CONFLICT (article_id) DO UPDATE SET document = excluded.document"
+_SQLITE_REINDEX = _SQLITE_INDEX + "WHERE a.id = :id"
+_POSTGRES_REINDEX = _POSTGRES_INDEX + "WHERE a.id = :id" + _POSTGRES_UPSERT
 
 
 def dialect(session: Session) -> str:
@@ -45,3 +46,12 @@ def unindex_article(*, session: Session, article_id: int) -> None:
     """Drop a deleted article from the index (PostgreSQL's rows go by cascade)."""
     if dialect(session) == "sqlite":
         session.execute(text("DELETE FROM article_fts WHERE rowid = :id"), {"id": article_id})
+
+
+def index_everything(*, session: Session) -> None:
+    """Rebuild the whole index in one statement (after a bulk load); the caller commits."""
+    session.execute(text("DELETE FROM article_fts"))
+    if dialect(session) == "sqlite":
+        session.execute(text(_SQLITE_INDEX))
+    else:
+        session.execute(text(_POSTGRES_INDEX))

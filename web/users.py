@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from web.cache import changed
 from web.models import Follow, User
 from web.problems import Invalid, NotFound
 
@@ -123,6 +124,7 @@ def create_user(*, session: Session, username: str, email: str, password: str) -
     user = User(username=username, email=email.lower(), password_hash=hash_password(password))
     session.add(user)
     _commit_or_conflict(session, username=username, email=email)
+    changed()  # the new member's profile exists now
     return user
 
 
@@ -157,6 +159,7 @@ def update_account(
         user.image = image or None
     session.add(user)
     _commit_or_conflict(session, username=user.username, email=user.email, except_id=user.id)
+    changed()  # names, pictures and bios show on pages
     return user
 
 
@@ -206,7 +209,9 @@ def set_following(*, session: Session, follower_id: int, username: str, followin
             session.commit()
         except IntegrityError:  # followed in a concurrent request: the result is the same
             session.rollback()
+        changed()
     elif not following and row is not None:
         session.delete(row)
         session.commit()
+        changed()
     return replace(profile, following=following)

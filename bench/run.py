@@ -1,0 +1,231 @@
+"""The benchmark: Conduit against a Flask hello-world, same gunicorn settings, same run.
+
+    make bench                          # 2,000 articles on SQLite
+    make bench ARGS="--articles 100000" # 100,000 articles
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test make bench
+
+It seeds a database of the chosen size (a database of its own on PostgreSQL, dropped
+after), starts Conduit under gunicorn with the production configuration and a
+hello-world under the same settings, drives both with wrk in interleaved rounds, and
+prints a markdown table: requests per second, p50 and p99 latency, non-2xx answers,
+the ratio to the hello-world (the ceiling for this stack), SQL queries per request and
+the largest worker's memory. Visitors' rows carry no cookie; members' rows a signed-in
+session; API rows a token. Numbers depend on the machine: compare ratios, in one run.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from sqlalchemy import event
+
+from bench.seed import PASSWORD, seed
+from deploy.stack import ROOT, database, free_port, wait_for
+
+SECRET = "bench-secret-" + "0123456789abcdef" * 3
+HTMX = ["HX-Request: true", "HX-Target: feed", "HX-Current-URL: http://localhost/"]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    path: str
+    headers: tuple[str, ...] = ()
+    who: str = "visitor"  # visitor, member (session cookie) or api (token)
+    target: float | None = None  # the ratio to reach
+
+
+def cases(slug: str) -> list[Case]:
+    return [
+        Case("home `/`, visitor", "/", target=0.25),
+        Case("home feed fragment, page 2", "/?page=2", tuple(HTMX), target=0.30),
+        Case("article page, visitor", f"/article/{slug}", target=0.30),
+        Case("search page, visitor", "/search?q=cache+index"),
+        Case("`GET /api/articles?limit=20`", "/api/articles?limit=20", target=0.30),
+        Case("`GET /api/articles/<slug>`", f"/api/articles/{slug}", target=0.40),
+        Case("`GET /api/tags`", "/api/tags", target=0.50),
+        Case("home `/`, member", "/", who="member", target=0.10),
+        Case("article page, member", f"/article/{slug}", who="member", target=0.10),
+        Case("`GET /api/articles/feed`, member", "/api/articles/feed", who="api"),
+    ]
+
+
+@dataclass
+class Result:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+
+
+def wrk(url: str, headers: list[str], seconds: int, connections: int) -> Result:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    for header in headers:
+        command += ["-H", header]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return Result(rps, _latency(out, "50%"), _latency(out, "99%"),
+                  int(non_2xx.group(1)) if non_2xx else 0)  # fmt: skip
+
+
+def _latency(out: str, which: str) -> float:
+    value, unit = re.search(rf"{which}\s+([\d.]+)(us|ms|s)\b", out).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def ensure_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    print("Installing Debian's wrk for the benchmark", file=sys.stderr)
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "wrk"], check=True)
+
+
+@contextmanager
+def server(target: str, env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
+    """gunicorn serving `target` with gunicorn.conf.py; yields its URL and master pid."""
+    port = free_port()
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", target],
+            cwd=ROOT, env={**env, "PORT": str(port), "HOST": "127.0.0.1"},
+            stdout=out, stderr=out,
+        )  # fmt: skip
+        try:
+            wait_for(f"http://127.0.0.1:{port}/", process, target, seconds=60)
+            yield f"http://127.0.0.1:{port}", process.pid
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def worker_rss_mib(master: int) -> float:
+    sizes = []
+    for task in Path(f"/proc/{master}/task").glob("*"):
+        children = task / "children"
+        for child in children.read_text().split() if children.exists() else []:
+            status = Path(f"/proc/{child}/status").read_text()
+            sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)  # type: ignore[union-attr]
+    return max(sizes, default=0.0)
+
+
+def credentials(url: str) -> tuple[str, str]:
+    """A member's session cookie and API token, signed in for real. (Production cookies
+    are Secure-only, so over plain HTTP they are carried by hand.)"""
+    page = requests.get(f"{url}/login", timeout=10)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    signed = requests.post(
+        f"{url}/login",
+        data={"email": "writer1@example.com", "password": PASSWORD, "csrf_token": token},
+        headers={"Cookie": f"session={page.cookies['session']}"},
+        timeout=10, allow_redirects=False,
+    )  # fmt: skip
+    if signed.status_code != 303:
+        raise RuntimeError(f"could not sign in for the benchmark: {signed.status_code}")
+    api = requests.post(f"{url}/api/users/login", json={"user": {
+        "email": "writer1@example.com", "password": PASSWORD}}, timeout=10)  # fmt: skip
+    return (
+        f"Cookie: session={signed.cookies['session']}",
+        f"Authorization: Token {api.json()['user']['token']}",
+    )
+
+
+def queries_per_request(db_url: str, case: Case, auth: dict[str, str]) -> int:
+    """SQL statements one such request costs (in this process, same database)."""
+    os.environ.setdefault("CONDUIT_ENV", "testing")
+    from web import create_app
+
+    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": SECRET,
+                      "RATELIMIT_ENABLED": False})  # fmt: skip
+    client = app.test_client()
+    headers = dict(h.split(": ", 1) for h in case.headers)
+    if case.who == "member":
+        client.set_cookie("session", auth["member"].split("=", 1)[1])
+    if case.who == "api":
+        headers["Authorization"] = auth["api"].split(": ", 1)[1]
+    count = [0]
+    engine = app.extensions["conduit.db"]
+    event.listen(engine, "before_cursor_execute", lambda *_a: count.__setitem__(0, count[0] + 1))
+    client.get(case.path, headers=headers)  # warm (caches fill)
+    count[0] = 0
+    client.get(case.path, headers=headers)
+    engine.dispose()
+    return count[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--comments", type=int, default=5000)
+    parser.add_argument("--seconds", type=int, default=4, help="per wrk run")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", default="2")
+    args = parser.parse_args()
+    ensure_wrk()
+    server_url = os.environ.get("DATABASE_URL", "")
+    with ExitStack() as cleanup:
+        folder = Path(cleanup.enter_context(tempfile.TemporaryDirectory()))
+        if server_url.startswith("postgres"):
+            db_url = cleanup.enter_context(database(server_url))
+        else:
+            db_url = f"sqlite:///{folder / 'bench.db'}"
+        env = {**os.environ, "CONDUIT_ENV": "production", "SECRET_KEY": SECRET,
+               "DATABASE_URL": db_url, "WEB_CONCURRENCY": args.workers,
+               "SIGNIN_LIMIT_PER_IP": "1000000 per minute",
+               "SIGNIN_LIMIT_PER_ACCOUNT": "1000000 per minute"}  # fmt: skip
+        env.pop("REDIS_URL", None) if not os.environ.get("BENCH_REDIS") else None
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-m", "flask", "--app", "web", "db", "upgrade"],
+                       cwd=ROOT, env=env, check=True, capture_output=True)  # fmt: skip
+        from sqlalchemy import create_engine
+
+        engine = create_engine(db_url)
+        seed(engine, users=args.users, articles=args.articles, comments=args.comments)
+        engine.dispose()
+        print(f"Seeded {args.articles:,} articles in {time.monotonic() - started:.0f} s "
+              f"({'PostgreSQL' if server_url.startswith('postgres') else 'SQLite'})")  # fmt: skip
+        hello = cleanup.enter_context(server("bench.hello:app", env, folder / "hello.log"))
+        app, master = cleanup.enter_context(server("web:create_app()", env, folder / "app.log"))
+        member, api = credentials(app)
+        auth = {"member": member, "api": api}
+        slug = f"article-{args.articles // 2}"
+        rows = []
+        for case in cases(slug):
+            extra = [*case.headers] + ([auth[case.who]] if case.who != "visitor" else [])
+            ours, ceiling = [], []
+            for _ in range(args.rounds):  # interleaved: both see the same machine
+                ceiling.append(wrk(f"{hello[0]}/", [], args.seconds, args.connections))
+                ours.append(wrk(app + case.path, extra, args.seconds, args.connections))
+            best = max(ours, key=lambda r: r.rps)
+            ratio = statistics.median(o.rps for o in ours) / statistics.median(
+                c.rps for c in ceiling
+            )
+            rows.append((case, best, ratio, queries_per_request(db_url, case, auth)))
+        rss = worker_rss_mib(master)
+        print(f"\nhello-world: {statistics.median(c.rps for c in ceiling):.0f} req/s; "
+              f"largest Conduit worker: {rss:.0f} MiB\n")  # fmt: skip
+        print("| endpoint | req/s | p50 ms | p99 ms | non-2xx | ratio | target | queries |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        for case, best, ratio, queries in rows:
+            target = f"≥ {case.target:.2f}" if case.target else "-"
+            mark = "" if case.target is None or ratio >= case.target else " ✗"
+            print(f"| {case.name} | {best.rps:.0f} | {best.p50_ms:.1f} | {best.p99_ms:.1f} | "
+                  f"{best.non_2xx} | {ratio:.3f}{mark} | {target} | {queries} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""The cache stays correct: a write is visible on the next read, on any app server, and
+nothing personal (a sign-in, a CSRF token, a message, a theme) reaches anyone else."""
+
+import re
+import uuid
+
+import pytest
+
+from tests.conftest import AuthActions, csrf_token, make_test_app
+
+TOKEN = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+
+
+@pytest.fixture
+def hello(client):
+    AuthActions(client).register("ana")
+    client.post("/editor", data={"title": "Hello", "description": "d", "body": "b",
+                                 "csrf_token": csrf_token(client)})  # fmt: skip
+    AuthActions(client).logout()
+    return client
+
+
+def test_a_visitors_page_is_rendered_once_then_served(app, hello, queries):
+    visitor = app.test_client()
+    first = visitor.get("/article/hello")
+    rendered = len(queries)
+    queries.clear()
+    again = visitor.get("/article/hello")
+    assert again.status_code == 200
+    assert queries == []  # only the generation is read (straight through the driver)
+    assert rendered > 1
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["Cache-Control"] == "private, no-cache"
+    assert visitor.get("/article/hello", headers={"If-None-Match": first.headers["ETag"]}
+                       ).status_code == 304  # fmt: skip
+
+
+def test_a_write_is_visible_on_the_next_read(app, hello):
+    visitor = app.test_client()
+    assert "Comments <span id=\"comments-count\" class=\"count\">(0)" in visitor.get(
+        "/article/hello").text  # fmt: skip
+    AuthActions(hello).login()
+    hello.post("/article/hello/comments", data={"body": "Fresh!", "csrf_token": csrf_token(hello)})
+    page = visitor.get("/article/hello").text
+    assert "Fresh!" in page
+    assert '<span id="comments-count" class="count">(1)</span>' in page
+    api = visitor.get("/api/articles/hello/comments").json
+    assert [c["body"] for c in api["comments"]] == ["Fresh!"]
+
+
+def test_a_write_on_one_server_is_seen_on_the_other(db_url, hello):
+    """Two app instances on one database: the generation lives there (or in Redis)."""
+    del hello
+    shared = {"CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}:cache:"}  # as servers would share
+    first, second = make_test_app(db_url, **shared), make_test_app(db_url, **shared)
+    reader = second.test_client()
+    assert "Changed" not in reader.get("/").text  # now cached on the second server
+    writer = first.test_client()
+    AuthActions(writer).login()
+    writer.post("/editor", data={"title": "Changed", "description": "d", "body": "b",
+                                 "csrf_token": csrf_token(writer)})  # fmt: skip
+    assert "Changed" in reader.get("/").text
+    assert "Changed" in reader.get("/api/articles").text
+    for each in (first, second):
+        each.extensions["conduit.db"].dispose()
+
+
+def test_each_visitor_gets_their_own_csrf_token_and_it_works(app, hello):
+    one, two = app.test_client(), app.test_client()
+    first = TOKEN.search(one.get("/article/hello").text).group(1)
+    second = TOKEN.search(two.get("/article/hello").text).group(1)  # served from the cache
+    assert first != second
+    assert "\x00" not in two.get("/article/hello").text  # the placeholder never leaks
+    for client, token in ((one, first), (two, second)):
+        chosen = client.post("/theme", data={"theme": "dark", "csrf_token": token})
+        assert chosen.status_code == 303  # each token is good for its own session
+    crossed = app.test_client()
+    crossed.get("/")
+    assert crossed.post("/theme", data={"theme": "dark", "csrf_token": first}).status_code == 400
+
+
+def test_members_pages_are_never_cached_nor_served_from_cache(app, hello):
+    visitor = app.test_client()
+    visitor.get("/article/hello")  # cached for visitors
+    AuthActions(hello).login()
+    member = hello.get("/article/hello")
+    assert "Sign out</button>" in member.text
+    assert member.headers["Cache-Control"] == "private, no-store"
+    assert "ETag" not in member.headers
+    assert "Sign out</button>" not in visitor.get("/article/hello").text
+
+
+def test_messages_and_themes_stay_with_their_visitor(app, hello):
+    dark, plain = app.test_client(), app.test_client()
+    dark.post("/theme", data={"theme": "dark", "csrf_token": csrf_token(dark)})
+    assert 'data-theme="dark"' in dark.get("/").text
+    assert 'data-theme="system"' in plain.get("/").text
+    AuthActions(hello).logout()  # leaves "You have signed out." for hello's next page
+    assert "You have signed out." in hello.get("/").text
+    assert "You have signed out." not in plain.get("/").text
+
+
+def test_api_reads_with_a_token_are_personal(app, hello):
+    token = hello.post(
+        "/api/users/login", json={"user": {"email": "ana@example.com", "password": "correct horse"}}
+    ).json["user"]["token"]
+    hello.post("/api/articles/hello/favorite", headers={"Authorization": f"Token {token}"})
+    visitor = app.test_client()
+    assert visitor.get("/api/articles/hello").json["article"]["favorited"] is False
+    mine = visitor.get("/api/articles/hello", headers={"Authorization": f"Token {token}"})
+    assert mine.json["article"]["favorited"] is True
+    assert visitor.get("/api/articles/hello").json["article"]["favoritesCount"] == 1

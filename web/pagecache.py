@@ -1,0 +1,112 @@
+"""Visitors' pages and API reads, rendered once and served again until the next write.
+
+A GET from a visitor (no sign-in, no token, no message waiting) is answered from the
+cache when the same page, in the same shape (htmx headers), for the same theme was
+rendered since the site's last write (web.cache's generation). The only personal
+thing in such a page is the CSRF token of the visitor's session: it is stored as a
+placeholder and filled in for each visitor. Members and API clients with a token are
+never served from, nor stored in, this cache.
+
+Every visitor answer also carries an ETag: a browser revalidating it gets a 304. They
+say `Cache-Control: private, no-cache` (each holds a session's token, so no shared
+cache may keep them); members' pages say `private, no-store`.
+"""
+
+import hashlib
+from typing import Any
+
+from flask import Flask, Response, g, request, session
+from flask_wtf.csrf import generate_csrf
+
+from web.cache import generation, store
+
+PLACEHOLDER = "\x00csrf-token\x00"  # NUL never reaches a page: it cannot collide
+SHAPE_HEADERS = ("HX-Request", "HX-Target", "HX-Boosted", "HX-History-Restore-Request")
+KEPT_HEADERS = ("Content-Type", "Vary", "HX-Push-Url", "HX-Replace-Url", "HX-Reswap")
+# The pages and API reads that are the same for every visitor (opt-in, by endpoint).
+CACHEABLE = frozenset({
+    "home.index", "articles.show", "profiles.show", "search.index",
+    "api.list_articles", "api.get_article", "api.list_comments", "api.get_profile", "api.tags",
+})  # fmt: skip
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_serve)
+    app.after_request(_keep)
+
+
+def _visitor() -> bool:
+    """A visitor with nothing personal waiting: no sign-in (or remember-me), no token,
+    no flash message."""
+    return (
+        "_user_id" not in session
+        and "_flashes" not in session
+        and "remember_token" not in request.cookies
+        and "Authorization" not in request.headers
+    )
+
+
+def _key() -> tuple[Any, ...] | None:
+    if request.method not in ("GET", "HEAD") or request.endpoint not in CACHEABLE:
+        return None
+    if not _visitor():
+        return None
+    now = generation()
+    if now is None:
+        return None
+    shape = tuple(request.headers.get(name, "") for name in SHAPE_HEADERS)
+    current = request.headers.get("HX-Current-URL", "") if shape[0] else ""
+    where = (request.host_url, request.full_path)
+    return (now, "page", where, shape, current, session.get("theme"))
+
+
+def _serve() -> Response | None:
+    key = _key()
+    if key is None:
+        return None
+    g.page_key = key
+    found = store().get(key)
+    if found is None:
+        return None
+    status, headers, body, etag = found
+    if request.if_none_match.contains_weak(etag):
+        return _not_modified(etag)
+    response = Response(_filled(body), status=status, headers=headers)
+    response.set_etag(etag, weak=True)
+    g.page_served = True
+    return response
+
+
+def _filled(body: str) -> str:
+    return body.replace(PLACEHOLDER, generate_csrf()) if PLACEHOLDER in body else body
+
+
+def _not_modified(etag: str) -> Response:
+    response = Response(status=304)
+    response.set_etag(etag, weak=True)
+    return response
+
+
+def _keep(response: Response) -> Response:
+    key = g.get("page_key")
+    if "_user_id" in session:  # a member's page, whatever it is: never kept anywhere
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+    if key is None or g.get("page_served") or response.status_code != 200:
+        if key is not None:
+            response.headers.setdefault("Cache-Control", "private, no-cache")
+        return response
+    if response.direct_passthrough or response.mimetype not in ("text/html", "application/json"):
+        return response
+    body = response.get_data(as_text=True)
+    token = g.get("csrf_token")  # Flask-WTF keeps this request's token there
+    if token:
+        body = body.replace(token, PLACEHOLDER)
+    etag = hashlib.blake2b(body.encode(), digest_size=12).hexdigest()
+    headers = [(k, v) for k, v in response.headers.items() if k in KEPT_HEADERS]
+    store().put(key, (response.status_code, headers, body, etag), size=len(body))
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = "private, no-cache"
+    if request.if_none_match.contains_weak(etag):
+        return _not_modified(etag)
+    return response
