@@ -148,12 +148,22 @@ def mode(request: pytest.FixtureRequest) -> str:
 STATUS_LINE = re.compile(r"^Failed to load resource: the server responded with a status of 4\d\d")
 
 
+# htmx logs a request it aborts on purpose (hx-sync="this:replace" while typing) as two
+# errors, afterRequest then sendAbort: that is the design working, not a failure.
+ABORTED = ("htmx:afterRequest, ", "htmx:sendAbort, ")
+
+
 def watch_console(page: Page, problems: list[str]) -> None:
     """Collect console errors (CSP violations are logged as errors) and page errors."""
 
     def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error" and not STATUS_LINE.match(message.text):
-            problems.append(f"{page.url}: {message.text}")
+        text = message.text
+        if message.type != "error" or STATUS_LINE.match(text):
+            return
+        if text.startswith(ABORTED[1]) and problems and ABORTED[0] in problems[-1]:
+            problems.pop()
+            return
+        problems.append(f"{page.url}: {text}")
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))

@@ -172,7 +172,7 @@ def test_unexpected_errors_show_no_stack_trace(db_url):
 def test_server_timing_in_development(db_url):
     app = make_test_app(db_url, SERVER_TIMING=True)
     header = app.test_client().get("/").headers["Server-Timing"]
-    assert re.fullmatch(r'db;dur=\d+\.\d;desc="5 queries", total;dur=\d+\.\d', header)
+    assert re.fullmatch(r'db;dur=\d+\.\d;desc="\d+ queries", total;dur=\d+\.\d', header)
     app.extensions["conduit.db"].dispose()
 
 
