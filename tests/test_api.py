@@ -15,8 +15,9 @@ PASSWORD = "correct horse"
 class Api:
     """A RealWorld client: JSON in, JSON out, `Authorization: Token <jwt>`."""
 
-    def __init__(self, client) -> None:
+    def __init__(self, client, prefix: str = "/api") -> None:
         self.client = client
+        self.prefix = prefix
         self.token: str | None = None
 
     def call(self, method: str, url: str, json=None, token: str | None = None, **kw):
@@ -24,7 +25,9 @@ class Api:
         token = token or self.token
         if token:
             headers.setdefault("Authorization", f"Token {token}")
-        return self.client.open(f"/api{url}", method=method, json=json, headers=headers, **kw)
+        return self.client.open(
+            f"{self.prefix}{url}", method=method, json=json, headers=headers, **kw
+        )
 
     def register(self, username: str):
         response = self.call(
@@ -346,7 +349,8 @@ def test_feed(jake, ana, api):
     ana.write("From ana")
     empty = ana.call("GET", "/articles/feed").json
     assert (empty["articles"], empty["articlesCount"]) == ([], 0)
-    assert empty["links"] == {"self": "/api/articles/feed?limit=20&offset=0"}
+    only = "/api/articles/feed?limit=20&offset=0"
+    assert empty["links"] == {"self": only, "first": only, "last": only}
     ana.call("POST", "/profiles/jake/follow")
     feed = ana.call("GET", "/articles/feed").json
     assert [a["title"] for a in feed["articles"]] == ["From jake"]
@@ -507,32 +511,44 @@ def test_openapi_document(api):
     doc = api.call("GET", "/openapi.json").json
     assert doc["openapi"] == "3.1.0"
     assert doc["components"]["securitySchemes"]["Token"]["in"] == "header"
+    assert [server["url"] for server in doc["servers"]] == ["/api/v1", "/api"]
     expected = {
-        ("post", "/api/users"), ("post", "/api/users/login"), ("get", "/api/user"),
-        ("put", "/api/user"), ("get", "/api/profiles/{username}"),
-        ("post", "/api/profiles/{username}/follow"), ("delete", "/api/profiles/{username}/follow"),
-        ("get", "/api/articles"), ("get", "/api/articles/feed"), ("post", "/api/articles"),
-        ("get", "/api/articles/{slug}"), ("put", "/api/articles/{slug}"),
-        ("delete", "/api/articles/{slug}"), ("get", "/api/articles/{slug}/comments"),
-        ("post", "/api/articles/{slug}/comments"),
-        ("delete", "/api/articles/{slug}/comments/{comment_id}"),
-        ("post", "/api/articles/{slug}/favorite"), ("delete", "/api/articles/{slug}/favorite"),
-        ("get", "/api/tags"),
+        ("post", "/users"), ("post", "/users/login"), ("get", "/user"), ("put", "/user"),
+        ("get", "/profiles/{username}"), ("get", "/profiles/{username}/articles"),
+        ("get", "/profiles/{username}/favorites"),
+        ("post", "/profiles/{username}/follow"), ("delete", "/profiles/{username}/follow"),
+        ("get", "/articles"), ("get", "/articles/feed"), ("post", "/articles"),
+        ("get", "/articles/{slug}"), ("put", "/articles/{slug}"),
+        ("delete", "/articles/{slug}"), ("get", "/articles/{slug}/comments"),
+        ("post", "/articles/{slug}/comments"),
+        ("get", "/articles/{slug}/comments/{comment_id}"),
+        ("delete", "/articles/{slug}/comments/{comment_id}"),
+        ("post", "/articles/{slug}/favorite"), ("delete", "/articles/{slug}/favorite"),
+        ("get", "/tags"),
     }  # fmt: skip
     found = {(method, path) for path, ops in doc["paths"].items() for method in ops}
     assert found == expected
-    create = doc["paths"]["/api/articles"]["post"]
+    create = doc["paths"]["/articles"]["post"]
     assert create["security"] == [{"Token": []}]
-    assert set(create["responses"]) == {"201", "401", "413", "422"}
+    assert set(create["responses"]) == {"201", "401", "413", "422", "429"}
+    assert set(create["responses"]["201"]["headers"]) >= {"Location", "ETag", "RateLimit-Limit"}
     assert create["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/NewArticleRequest"
     }
-    assert doc["paths"]["/api/articles/{slug}"]["get"]["security"] == [{"Token": []}, {}]
+    read = doc["paths"]["/articles/{slug}"]["get"]
+    assert read["security"] == [{"Token": []}, {}]
+    assert "304" in read["responses"]
+    assert {"$ref": "#/components/parameters/IfNoneMatch"} in read["parameters"]
+    update = doc["paths"]["/articles/{slug}"]["put"]
+    assert "412" in update["responses"]
+    assert {"$ref": "#/components/parameters/IfMatch"} in update["parameters"]
+    listing = doc["paths"]["/articles"]["get"]["responses"]["200"]
+    assert "Link" in listing["headers"]
     assert "GenericErrors" in doc["components"]["schemas"]
 
 
 def test_docs_page_uses_local_assets_only(api):
     html = api.client.get("/api/docs").text
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in html
-    assert 'data-spec-url="/api/openapi.json"' in html
+    assert 'data-spec-url="/api/v1/openapi.json"' in html
     assert not re.search(r"(src|href)=\"https?://", html)

@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import UnprocessableEntity
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, UnprocessableEntity
 from werkzeug.routing import IntegerConverter, Map
 
 from web.bounds import ID_MAX
@@ -32,6 +32,23 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, url_map: Map) -> None:
         super().__init__(url_map, min=1, max=ID_MAX)
+
+
+def names_nothing(error: MethodNotAllowed) -> bool:
+    """True when a 405 is really a 404: werkzeug says "method not allowed" as soon as a
+    rule of another method has the same shape, even when that rule would refuse the
+    address too (an id out of range). Asking as that other method tells them apart."""
+    other = next((m for m in error.valid_methods or () if m not in ("OPTIONS", "HEAD")), None)
+    if other is None:
+        return False
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        adapter.match(method=other)
+    except NotFound:
+        return True
+    except HTTPException:  # a redirect or the like: the address does name something
+        return False
+    return False
 
 
 class JSONProvider(DefaultJSONProvider):

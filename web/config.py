@@ -91,6 +91,14 @@ class Settings(BaseSettings):
             "The sign-up form's inline username and email checks per client address.",
         ),
     ] = "60 per minute;600 per hour"
+    api_write_limit: Annotated[
+        str,
+        _setting(
+            "`60 per minute;1000 per hour`",
+            "API writes (POST, PUT, DELETE with a token) per member. Over the limit: 429 "
+            "with `Retry-After`; every limited answer has `RateLimit-*` headers.",
+        ),
+    ] = "60 per minute;1000 per hour"
     forwarded_allow_ips: Annotated[
         str,
         _setting(
@@ -179,10 +187,11 @@ def load(instance_path: str) -> dict[str, Any]:
         "SIGNIN_LIMIT_PER_IP": settings.signin_limit_per_ip,
         "SIGNIN_LIMIT_PER_ACCOUNT": settings.signin_limit_per_account,
         "CHECK_LIMIT_PER_IP": settings.check_limit_per_ip,
+        "API_WRITE_LIMIT": settings.api_write_limit,
         "FORWARDED_ALLOW_IPS": settings.forwarded_allow_ips,
         # Counters every worker and server shares: Redis, or else the database.
         "RATELIMIT_STORAGE_URI": settings.redis_url or "conduit+db://",
-        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": False,  # web.limits writes the standard ones
         # If Redis is unreachable, count in memory rather than fail the request.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,

@@ -22,9 +22,10 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
 from web.auth import current_member, login_manager, safe_next
+from web.boundary import names_nothing
 from web.db import rollback_quietly
 from web.limits import retry_after_seconds
 from web.problems import Moved, Problem
@@ -58,7 +59,7 @@ SIGN_IN_FIRST = "Please sign in to continue."
 # The subject an API error is reported under, when the view gave none.
 API_SUBJECTS = {
     400: "body", 401: "authorization", 403: "permission", 404: "resource", 405: "method",
-    413: "body", 415: "body", 422: "body", 429: "requests", 500: "server",
+    412: "resource", 413: "body", 415: "body", 422: "body", 429: "requests", 500: "server",
 }  # fmt: skip
 
 
@@ -154,6 +155,8 @@ def moved(slug: str) -> Response:
 
 
 def handle_http_error(error: HTTPException) -> Response:
+    if isinstance(error, MethodNotAllowed) and names_nothing(error):
+        error = NotFound()
     if is_api_request():
         return api_error(error)
     code = error.code or 500

@@ -1,5 +1,9 @@
-"""Rate limits on sign-in, sign-up and the sign-up checks, per client IP and per
-account (Flask-Limiter).
+"""Rate limits (Flask-Limiter): sign-in, sign-up and the sign-up checks per client IP
+and per account; the API's writes per member.
+
+Every limited answer says where the client stands, in the RateLimit-* headers of the
+IETF draft (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` in seconds),
+and a 429 adds `Retry-After`.
 
 Counters are shared by every worker and every app server: in Redis when REDIS_URL is
 set, otherwise in the database (`DatabaseStorage`, table rate_limit), never in one
@@ -14,8 +18,11 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, request
+from flask_jwt_extended import decode_token
+from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
+from jwt import PyJWTError
 from limits.storage import Storage
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -103,6 +110,21 @@ def init_app(app: Flask) -> None:
         # Counting in the app's own database, on its own engine (web.db is set up first).
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {"engine": app.extensions[db.EXTENSION]}
     limiter.init_app(app)
+    app.after_request(_rate_headers)
+
+
+def _rate_headers(response: Response) -> Response:
+    """Where this request stands against its tightest limit (if one applied)."""
+    limit = limiter.current_limit
+    if limit is None:
+        return response
+    wait = retry_after_seconds(limit) or 1
+    response.headers["RateLimit-Limit"] = str(limit.limit.amount)
+    response.headers["RateLimit-Remaining"] = str(max(0, limit.remaining))
+    response.headers["RateLimit-Reset"] = str(wait)
+    if response.status_code == 429:
+        response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def retry_after_seconds(limit: RequestLimit | None = None) -> int | None:
@@ -139,6 +161,27 @@ def limit_checks(view: View) -> View:
     """Limit the sign-up form's inline checks (which say whether an email has an
     account) per client IP: typing is cheap, asking a thousand times is not."""
     return limiter.limit(_checks_per_ip, scope="check-ip")(view)
+
+
+def _writes_per_member() -> str:
+    return current_app.config["API_WRITE_LIMIT"]
+
+
+def _member_or_address() -> str:
+    """Whom an API write counts against: the member its token names (checked by
+    signature; the view then checks the rest), else the client address."""
+    _, _, token = request.headers.get("Authorization", "").partition(" ")
+    try:
+        return "member:" + str(decode_token(token.strip())["sub"])
+    except (JWTExtendedException, PyJWTError, KeyError):  # the view answers 401
+        return "address:" + get_remote_address()
+
+
+def limit_writes(view: View) -> View:
+    """Limit a member's API writes (shared by every write operation and both mounts)."""
+    return limiter.shared_limit(_writes_per_member, scope="api-write", key_func=_member_or_address)(
+        view
+    )
 
 
 def limit_attempts(

@@ -7,9 +7,10 @@ thing in such a page is the CSRF token of the visitor's session: it is stored as
 placeholder and filled in for each visitor. Members and API clients with a token are
 never served from, nor stored in, this cache.
 
-Every visitor answer also carries an ETag: a browser revalidating it gets a 304. They
+Every visitor answer also carries an ETag: a browser revalidating it gets a 304. Pages
 say `Cache-Control: private, no-cache` (each holds a session's token, so no shared
-cache may keep them); members' pages say `private, no-store`.
+cache may keep them); members' pages say `private, no-store`. API answers keep the
+strong ETag and Cache-Control web.api.conditions gave them.
 """
 
 import hashlib
@@ -18,15 +19,24 @@ from typing import Any
 from flask import Flask, Response, g, request, session
 from flask_wtf.csrf import generate_csrf
 
+from web.api.operations import MOUNTS
 from web.cache import generation, store
 
 PLACEHOLDER = "\x00csrf-token\x00"  # NUL never reaches a page: it cannot collide
 SHAPE_HEADERS = ("HX-Request", "HX-Target", "HX-Boosted", "HX-History-Restore-Request")
-KEPT_HEADERS = ("Content-Type", "Vary", "HX-Push-Url", "HX-Replace-Url", "HX-Reswap")
+KEPT_HEADERS = (
+    "Content-Type", "Vary", "Cache-Control", "Link",
+    "HX-Push-Url", "HX-Replace-Url", "HX-Reswap",
+)  # fmt: skip
+REVALIDATED = ("Vary", "Cache-Control", "Link")  # what a 304 repeats
+API_READS = (
+    "list_articles", "get_article", "list_comments", "get_comment", "get_profile",
+    "list_profile_articles", "list_favorites", "tags",
+)  # fmt: skip
 # The pages and API reads that are the same for every visitor (opt-in, by endpoint).
 CACHEABLE = frozenset({
     "home.index", "articles.show", "profiles.show", "search.index",
-    "api.list_articles", "api.get_article", "api.list_comments", "api.get_profile", "api.tags",
+    *(f"{mount}.{read}" for mount in MOUNTS for read in API_READS),
 })  # fmt: skip
 
 
@@ -68,11 +78,11 @@ def _serve() -> Response | None:
     found = store().get(key)
     if found is None:
         return None
-    status, headers, body, etag = found
+    status, headers, body, etag, weak = found
     if request.if_none_match.contains_weak(etag):
-        return _not_modified(etag)
+        return _not_modified(etag, weak, headers)
     response = Response(_filled(body), status=status, headers=headers)
-    response.set_etag(etag, weak=True)
+    response.set_etag(etag, weak=weak)
     g.page_served = True
     return response
 
@@ -81,9 +91,9 @@ def _filled(body: str) -> str:
     return body.replace(PLACEHOLDER, generate_csrf()) if PLACEHOLDER in body else body
 
 
-def _not_modified(etag: str) -> Response:
-    response = Response(status=304)
-    response.set_etag(etag, weak=True)
+def _not_modified(etag: str, weak: bool, headers: list[tuple[str, str]]) -> Response:
+    response = Response(status=304, headers=[h for h in headers if h[0] in REVALIDATED])
+    response.set_etag(etag, weak=weak)
     return response
 
 
@@ -102,11 +112,15 @@ def _keep(response: Response) -> Response:
     token = g.get("csrf_token")  # Flask-WTF keeps this request's token there
     if token:
         body = body.replace(token, PLACEHOLDER)
-    etag = hashlib.blake2b(body.encode(), digest_size=12).hexdigest()
+    # An API answer brings its strong ETag (web.api.conditions); a page's bytes vary
+    # with the visitor's CSRF token, so its tag is weak.
+    etag, weak = response.get_etag()
+    if etag is None:
+        etag, weak = hashlib.blake2b(body.encode(), digest_size=12).hexdigest(), True
+        response.set_etag(etag, weak=True)
+    response.headers.setdefault("Cache-Control", "private, no-cache")
     headers = [(k, v) for k, v in response.headers.items() if k in KEPT_HEADERS]
-    store().put(key, (response.status_code, headers, body, etag), size=len(body))
-    response.set_etag(etag, weak=True)
-    response.headers["Cache-Control"] = "private, no-cache"
+    store().put(key, (response.status_code, headers, body, etag, weak), size=len(body))
     if request.if_none_match.contains_weak(etag):
-        return _not_modified(etag)
+        return _not_modified(etag, weak, headers)
     return response

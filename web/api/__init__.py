@@ -1,4 +1,5 @@
-"""The JSON API under /api (RealWorld), sharing every rule with the pages."""
+"""The JSON API: version 1 at /api/v1, and at /api for RealWorld clients (the same
+operations, web.api.operations.MOUNTS), sharing every rule with the pages."""
 
 from flask import Flask
 from flask_cors import CORS
@@ -6,7 +7,7 @@ from flask_jwt_extended import JWTManager
 
 # Importing the endpoint modules declares their operations on the blueprint.
 from web.api import articles, comments, openapi, profiles, users  # noqa: F401
-from web.api.operations import bp
+from web.api.operations import MOUNTS, bp
 
 jwt = JWTManager()
 
@@ -21,4 +22,5 @@ def init_app(app: Flask, csrf: object) -> None:
         methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
         max_age=600,
     )
-    app.register_blueprint(bp)
+    for name, prefix in MOUNTS.items():
+        app.register_blueprint(bp, name=name, url_prefix=prefix)

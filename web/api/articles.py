@@ -1,10 +1,11 @@
 """API: articles, feeds, search and favorites."""
 
-from flask import Response
+from flask import Response, url_for
 
 from web import articles as domain
 from web.api import representations as show
 from web.api import schemas
+from web.api.conditions import require_current
 from web.api.operations import operation, respond
 from web.db import get_session
 from web.models import User
@@ -46,9 +47,9 @@ def list_articles(viewer: User | None, query: schemas.ArticleQuery) -> Response:
 
 @operation(
     "GET", "/articles/feed", summary="Articles by followed authors", tag=TAG,
-    auth="required", query=schemas.FeedQuery, responses={200: schemas.MultipleArticlesResponse},
+    auth="required", query=schemas.PageQuery, responses={200: schemas.MultipleArticlesResponse},
 )  # fmt: skip
-def feed(viewer: User, query: schemas.FeedQuery) -> Response:
+def feed(viewer: User, query: schemas.PageQuery) -> Response:
     items, total = domain.find_articles(
         session=get_session(),
         viewer_id=viewer.id,
@@ -74,7 +75,8 @@ def create_article(viewer: User, body: schemas.NewArticleRequest) -> Response:
         body=new.body,
         tags=new.tagList,
     )
-    return respond(show.article(_read(article.slug, viewer)), 201)
+    location = url_for(".get_article", slug=article.slug)
+    return respond(show.article(_read(article.slug, viewer)), 201, location=location)
 
 
 def _read(slug: str, viewer: User | None) -> domain.ArticleDetail:
@@ -93,10 +95,12 @@ def get_article(slug: str, viewer: User | None) -> Response:
 @operation(
     "PUT", "/articles/<slug>", summary="Update an article", tag=TAG, auth="required",
     body=schemas.UpdateArticleRequest, responses={200: schemas.SingleArticleResponse},
-    errors={403},
+    errors={403, 412}, conditional=True,
 )  # fmt: skip
 def update_article(slug: str, viewer: User, body: schemas.UpdateArticleRequest) -> Response:
-    """Any of title, description, body, tagList. A new title gives a new slug."""
+    """Any of title, description, body, tagList. A new title gives a new slug. With
+    `If-Match`, only if the article is still as the client last read it."""
+    require_current(lambda: show.article(_read(slug, viewer)))
     changes = body.article
     article = domain.update_article(
         session=get_session(),
@@ -112,9 +116,11 @@ def update_article(slug: str, viewer: User, body: schemas.UpdateArticleRequest) 
 
 @operation(
     "DELETE", "/articles/<slug>", summary="Delete an article", tag=TAG, auth="required",
-    responses={204: None}, errors={403},
+    responses={204: None}, errors={403, 412}, conditional=True,
 )  # fmt: skip
 def delete_article(slug: str, viewer: User) -> Response:
+    """With `If-Match`, only if the article is still as the client last read it."""
+    require_current(lambda: show.article(_read(slug, viewer)))
     domain.delete_article(session=get_session(), slug=slug, editor_id=viewer.id)
     return respond(None, 204)
 

@@ -1,10 +1,11 @@
 """API: comments on articles."""
 
-from flask import Response
+from flask import Response, url_for
 
 from web import comments as domain
 from web.api import representations as show
 from web.api import schemas
+from web.api.conditions import require_current
 from web.api.operations import operation, respond
 from web.db import get_session
 from web.models import User
@@ -34,15 +35,38 @@ def add_comment(slug: str, viewer: User, body: schemas.NewCommentRequest) -> Res
     added = domain.add_comment(
         session=get_session(), slug=slug, author=viewer, body=body.comment.body
     )
-    return respond(schemas.SingleCommentResponse(comment=show.comment(added, slug)), 201)
+    location = url_for(".get_comment", slug=slug, comment_id=added.id)
+    return respond(
+        schemas.SingleCommentResponse(comment=show.comment(added, slug)), 201, location=location
+    )
+
+
+def _one(slug: str, comment_id: int, viewer: User | None) -> schemas.SingleCommentResponse:
+    found = domain.get_comment(
+        session=get_session(),
+        slug=slug,
+        comment_id=comment_id,
+        viewer_id=viewer.id if viewer else None,
+    )
+    return schemas.SingleCommentResponse(comment=show.comment(found, slug))
+
+
+@operation(
+    "GET", "/articles/<slug>/comments/<id:comment_id>", summary="One comment", tag=TAG,
+    auth="optional", responses={200: schemas.SingleCommentResponse},
+)  # fmt: skip
+def get_comment(slug: str, comment_id: int, viewer: User | None) -> Response:
+    return respond(_one(slug, comment_id, viewer))
 
 
 @operation(
     "DELETE", "/articles/<slug>/comments/<id:comment_id>", summary="Delete a comment",
-    tag=TAG, auth="required", responses={204: None}, errors={403},
+    tag=TAG, auth="required", responses={204: None}, errors={403, 412}, conditional=True,
 )  # fmt: skip
 def delete_comment(slug: str, comment_id: int, viewer: User) -> Response:
-    """Only the comment's author may delete it."""
+    """Only the comment's author may delete it. With `If-Match`, only if the comment is
+    still as the client last read it."""
+    require_current(lambda: _one(slug, comment_id, viewer))
     domain.delete_comment(
         session=get_session(), slug=slug, comment_id=comment_id, user_id=viewer.id
     )

@@ -1,18 +1,29 @@
-"""How an API endpoint is declared: one decorator that routes, authenticates, validates
-input with pydantic models, and records what the OpenAPI document says about it."""
+"""How an API endpoint is declared: one decorator that routes, authenticates, limits
+writes, validates input with pydantic models, answers with validators (ETag), and
+records what the OpenAPI document says about it.
+
+The blueprint is mounted twice (MOUNTS): `/api/v1` is the canonical address and `/api`
+the RealWorld-compatible alias of the same version. Links in answers stay on the mount
+the client called (`url_for(".endpoint")`).
+"""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, Literal, TypeVar
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest, HTTPException
 
+from web.api.conditions import representation, with_validators
 from web.boundary import CONTROL_RULE, NESTED_TOO_DEEPLY, control_fields
+from web.limits import limit_writes
 
-bp = Blueprint("api", __name__, url_prefix="/api")
+bp = Blueprint("api", __name__)
+# Registered name -> URL prefix. A v2 would be a second blueprint mounted at /api/v2.
+MOUNTS = {"api": "/api/v1", "realworld": "/api"}
+CANONICAL = MOUNTS["api"]
 
 Auth = Literal["required", "optional", "none"]
 
@@ -39,6 +50,7 @@ class Operation:
     responses: dict[int, type[BaseModel] | None]
     errors: set[int] = field(default_factory=set)
     description: str = ""
+    conditional: bool = False  # honours If-Match
 
 
 OPERATIONS: list[Operation] = []
@@ -56,9 +68,12 @@ def operation(
     query: type[BaseModel] | None = None,
     errors: set[int] | None = None,
     description: str = "",
+    conditional: bool = False,
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Declare an endpoint. The view gets its path arguments, plus `viewer` (when `auth`
-    is not "none"), `body` and `query` (validated models) when declared."""
+    is not "none"), `body` and `query` (validated models) when declared. Writes that
+    need a token are rate-limited per member; `conditional` says the view honours
+    If-Match (web.api.conditions.require_current)."""
 
     def decorator(view: Callable[..., Response]) -> Callable[..., Response]:
         OPERATIONS.append(
@@ -74,6 +89,7 @@ def operation(
                 responses=responses,
                 errors=set(errors or ()),
                 description=description or (view.__doc__ or "").strip(),
+                conditional=conditional,
             )
         )
 
@@ -88,8 +104,10 @@ def operation(
                 kwargs["body"] = validate(body, _json_object())
             if query is not None:
                 kwargs["query"] = validate(query, request.args.to_dict())
-            return view(**kwargs)
+            return with_validators(view(**kwargs))
 
+        if method != "GET" and auth == "required":
+            endpoint = limit_writes(endpoint)
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method])
         return endpoint
 
@@ -161,9 +179,18 @@ def field_errors(error: ValidationError) -> dict[str, list[str]]:
     return out
 
 
-def respond(model: BaseModel | None, status: int = 200) -> Response:
+def respond(model: BaseModel | None, status: int = 200, location: str | None = None) -> Response:
+    """The model as JSON; a list's `links` also go out as an RFC 8288 Link header, so
+    header and body always agree. `location` names what a 201 created."""
     if model is None:
         return Response(status=status)
-    response = jsonify(model.model_dump(mode="json"))
+    response = representation(model)
     response.status_code = status
+    links = getattr(model, "links", None)
+    if links is not None and getattr(links, "first", None) is not None:
+        response.headers["Link"] = ", ".join(
+            f'<{url}>; rel="{rel}"' for rel, url in links.model_dump().items() if url
+        )
+    if location is not None:
+        response.headers["Location"] = location
     return response

@@ -6,6 +6,7 @@ from web import users as members
 from web.api import representations as show
 from web.api import schemas
 from web.api.operations import operation, respond
+from web.articles import find_articles
 from web.db import get_session
 from web.models import User
 
@@ -24,8 +25,45 @@ def get_profile(username: str, viewer: User | None) -> Response:
 
 
 @operation(
+    "GET", "/profiles/<username>/articles", summary="A member's articles, newest first",
+    tag=TAG, auth="optional", query=schemas.PageQuery,
+    responses={200: schemas.MultipleArticlesResponse},
+)  # fmt: skip
+def list_profile_articles(username: str, viewer: User | None, query: schemas.PageQuery) -> Response:
+    """Like `/articles?author=`, but an unknown member is a 404, not an empty list."""
+    return _articles(username, viewer, query, favorites=False)
+
+
+@operation(
+    "GET", "/profiles/<username>/favorites", summary="Articles a member favorited",
+    tag=TAG, auth="optional", query=schemas.PageQuery,
+    responses={200: schemas.MultipleArticlesResponse},
+)  # fmt: skip
+def list_favorites(username: str, viewer: User | None, query: schemas.PageQuery) -> Response:
+    """Like `/articles?favorited=`, but an unknown member is a 404, not an empty list."""
+    return _articles(username, viewer, query, favorites=True)
+
+
+def _articles(
+    username: str, viewer: User | None, query: schemas.PageQuery, *, favorites: bool
+) -> Response:
+    viewer_id = viewer.id if viewer else None
+    session = get_session()
+    member = members.get_profile(session=session, username=username, viewer_id=viewer_id)
+    items, total = find_articles(
+        session=session,
+        viewer_id=viewer_id,
+        author_id=None if favorites else member.id,
+        favorited_by=member.id if favorites else None,
+        offset=query.offset,
+        limit=query.limit,
+    )
+    return respond(show.article_list(items, total, offset=query.offset, limit=query.limit))
+
+
+@operation(
     "POST", "/profiles/<username>/follow", summary="Follow a user", tag=TAG, auth="required",
-    responses={200: schemas.ProfileResponse},
+    responses={200: schemas.ProfileResponse}, errors={422},
 )  # fmt: skip
 def follow(username: str, viewer: User) -> Response:
     return _set_following(username, viewer, True)
@@ -33,7 +71,7 @@ def follow(username: str, viewer: User) -> Response:
 
 @operation(
     "DELETE", "/profiles/<username>/follow", summary="Unfollow a user", tag=TAG,
-    auth="required", responses={200: schemas.ProfileResponse},
+    auth="required", responses={200: schemas.ProfileResponse}, errors={422},
 )  # fmt: skip
 def unfollow(username: str, viewer: User) -> Response:
     return _set_following(username, viewer, False)

@@ -1,4 +1,5 @@
-"""Domain objects as API bodies, with their hypermedia links."""
+"""Domain objects as API bodies, with their hypermedia links (on the mount the client
+called: `url_for(".x")` is relative to the request's blueprint)."""
 
 from urllib.parse import urlencode
 
@@ -20,8 +21,8 @@ def user(account: User, token: str) -> schemas.UserResponse:
             bio=account.bio,
             image=account.image,
             links=schemas.Links(
-                self=url_for("api.current_user"),
-                profile=url_for("api.get_profile", username=account.username),
+                self=url_for(".current_user"),
+                profile=url_for(".get_profile", username=account.username),
             ),
         )
     )
@@ -34,9 +35,9 @@ def profile(who: Profile) -> schemas.Profile:
         image=who.image,
         following=who.following,
         links=schemas.Links(
-            self=url_for("api.get_profile", username=who.username),
-            follow=url_for("api.follow", username=who.username),
-            articles=url_for("api.list_articles", author=who.username),
+            self=url_for(".get_profile", username=who.username),
+            follow=url_for(".follow", username=who.username),
+            articles=url_for(".list_articles", author=who.username),
             html=url_for("profiles.show", username=who.username),
         ),
     )
@@ -44,9 +45,9 @@ def profile(who: Profile) -> schemas.Profile:
 
 def _article_links(slug: str) -> schemas.Links:
     return schemas.Links(
-        self=url_for("api.get_article", slug=slug),
-        comments=url_for("api.list_comments", slug=slug),
-        favorite=url_for("api.favorite", slug=slug),
+        self=url_for(".get_article", slug=slug),
+        comments=url_for(".list_comments", slug=slug),
+        favorite=url_for(".favorite", slug=slug),
         html=url_for("articles.show", slug=slug),
     )
 
@@ -76,19 +77,23 @@ def article(item: ArticleDetail) -> schemas.SingleArticleResponse:
 def article_list(
     items: list[ArticlePreview], total: int, *, limit: int, offset: int
 ) -> schemas.MultipleArticlesResponse:
-    """A page of articles with links to the pages around it (same filters)."""
+    """A page of articles with links to the first, previous, next and last pages (same
+    filters); `respond` sends the same links as the Link header."""
     args = {k: v for k, v in request.args.items() if k not in ("limit", "offset")}
 
     def page_url(at: int) -> str:
         return f"{request.path}?{urlencode({**args, 'limit': limit, 'offset': at})}"
 
+    last = max(0, (total - 1) // limit * limit)
     return schemas.MultipleArticlesResponse(
         articles=[article_summary(item) for item in items],
         articlesCount=total,
         links=schemas.ListLinks(
             self=page_url(offset),
+            first=page_url(0),
+            prev=page_url(max(0, min(offset - limit, last))) if offset > 0 else None,
             next=page_url(offset + limit) if offset + limit < total else None,
-            prev=page_url(max(0, offset - limit)) if offset > 0 else None,
+            last=page_url(last),
         ),
     )
 
@@ -101,7 +106,7 @@ def comment(item: CommentView, slug: str) -> schemas.Comment:
         updatedAt=item.updated_at,
         author=profile(item.author),
         links=schemas.Links(
-            self=url_for("api.delete_comment", slug=slug, comment_id=item.id),
-            article=url_for("api.get_article", slug=slug),
+            self=url_for(".get_comment", slug=slug, comment_id=item.id),
+            article=url_for(".get_article", slug=slug),
         ),
     )

@@ -203,10 +203,13 @@ class SingleArticleResponse(BaseModel):
 
 
 class ListLinks(Links):
-    """Links of a list; `next` and `prev` only when there are such pages."""
+    """Links of a list (RFC 8288 relations, also sent as the Link header): `first` and
+    `last` always, `prev` and `next` only when there are such pages."""
 
-    next: str | None = Field(default=None, exclude_if=lambda link: link is None)
+    first: str
     prev: str | None = Field(default=None, exclude_if=lambda link: link is None)
+    next: str | None = Field(default=None, exclude_if=lambda link: link is None)
+    last: str
 
 
 class MultipleArticlesResponse(BaseModel):
@@ -215,24 +218,22 @@ class MultipleArticlesResponse(BaseModel):
     links: ListLinks
 
 
-class ArticleQuery(Strict):
-    """Filters and paging of GET /articles (query parameters arrive as text)."""
+class PageQuery(Strict):
+    """Paging of a list (query parameters arrive as text)."""
 
     model_config = ConfigDict(strict=False, extra="ignore")
+
+    limit: Annotated[int, Field(ge=1, le=LIMIT_MAX)] = 20
+    offset: Annotated[int, Field(ge=0, le=OFFSET_MAX)] = 0
+
+
+class ArticleQuery(PageQuery):
+    """Filters and paging of GET /articles."""
 
     tag: str | None = None
     author: str | None = None
     favorited: str | None = None
     q: Annotated[str, StringConstraints(max_length=SEARCH_MAX)] | None = None
-    limit: Annotated[int, Field(ge=1, le=LIMIT_MAX)] = 20
-    offset: Annotated[int, Field(ge=0, le=OFFSET_MAX)] = 0
-
-
-class FeedQuery(Strict):
-    model_config = ConfigDict(strict=False, extra="ignore")
-
-    limit: Annotated[int, Field(ge=1, le=LIMIT_MAX)] = 20
-    offset: Annotated[int, Field(ge=0, le=OFFSET_MAX)] = 0
 
 
 # --- comments and tags ---------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """API: registration, sign-in and the current user."""
 
-from flask import Response
+from flask import Response, url_for
 
 from web.api import representations as show
 from web.api import schemas
@@ -27,7 +27,8 @@ def register(body: schemas.NewUserRequest) -> Response:
         email=body.user.email,
         password=body.user.password,
     )
-    return respond(show.user(user, issue_token(user)), 201)
+    location = url_for(".get_profile", username=user.username)
+    return respond(show.user(user, issue_token(user)), 201, location=location)
 
 
 @operation(
