@@ -27,7 +27,7 @@ from web import (
     seed,
     sessions,
 )
-from web.pages import articles, home, profiles, search, settings
+from web.pages import articles, home, profiles, search, settings, syndication
 from web.pages import auth as auth_pages
 
 csrf = CSRFProtect()
@@ -60,7 +60,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limits.init_app(app)
     app.jinja_env.globals["current_theme"] = settings.current_theme
     blueprints = (
-        home.bp, auth_pages.bp, settings.bp, profiles.bp, articles.bp, search.bp, health.bp
+        home.bp, auth_pages.bp, settings.bp, profiles.bp, articles.bp, search.bp, health.bp,
+        syndication.bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

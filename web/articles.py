@@ -450,3 +450,26 @@ def favorites_count(*, session: Session, article_id: int) -> int:
     return session.exec(
         select(func.count()).select_from(Favorite).where(Favorite.article_id == article_id)
     ).one()
+
+
+def bodies_of(*, session: Session, ids: list[int]) -> dict[int, str]:
+    """The bodies of these articles (the whole-text views, e.g. Atom): one query."""
+    if not ids:
+        return {}
+    rows = session.exec(select(Article.id, Article.body).where(col(Article.id).in_(ids)))
+    return dict(rows.all())
+
+
+def addresses(
+    *, session: Session, offset: int, limit: int
+) -> tuple[list[tuple[str, datetime]], int]:
+    """Current slugs and last changes, oldest first (a sitemap's pages stay put as
+    articles are added), and how many articles there are: two queries."""
+    total = session.exec(select(func.count()).select_from(Article)).one()
+    rows = session.exec(
+        select(Article.slug, Article.updated_at)
+        .order_by(col(Article.id))
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [(slug, updated) for slug, updated in rows], int(total)

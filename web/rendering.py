@@ -106,10 +106,19 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["htmx_config"] = HTMX_CONFIG
     app.jinja_env.globals["status_messages"] = status_messages
     app.jinja_env.globals["here"] = here
+    app.jinja_env.globals["canonical_url"] = canonical_url
     app.jinja_env.globals["bounds"] = SimpleNamespace(**bounds.as_dict())
     app.jinja_env.tests["picture_url"] = is_picture_url
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["isodate"] = format_isodate
+
+
+def canonical_url() -> str:
+    """This page's one address for search engines and sharing: absolute, with only the
+    query parameters that choose what it shows (none of them empty)."""
+    args = {name: value for name, value in request.args.items() if value}
+    return flask_url_for(request.endpoint or "home.index", **(request.view_args or {}),
+                         **args, _external=True)  # fmt: skip
 
 
 def format_date(value: datetime) -> str:
