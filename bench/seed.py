@@ -11,6 +11,7 @@ from sqlalchemy import Engine, insert
 from sqlmodel import Session
 from werkzeug.security import generate_password_hash
 
+from web.articles import count_words
 from web.models import Article, ArticleTag, Comment, Favorite, Follow, Tag, User
 from web.search_index import index_everything
 
@@ -101,7 +102,8 @@ def seed(engine: Engine, *, users: int, articles: int, comments: int) -> None:
             title = f"{_sentence(rng, rng.randint(3, 7))[:-1]} {n}"
             article_rows.append({
                 "id": n, "slug": f"article-{n}", "title": title,
-                "description": _sentence(rng, 10), "body": _body(rng),
+                "description": _sentence(rng, 10), "body": (body := _body(rng)),
+                "words": count_words(body),
                 "author_id": rng.randint(1, users), "created_at": when, "updated_at": when,
             })  # fmt: skip
             for tag in rng.sample(range(1, len(TAGS) + 1), rng.randint(1, 3)):

@@ -7,6 +7,7 @@ from web.articles import (
     editable_article,
     favorites_count,
     find_article,
+    find_articles,
     get_article,
     list_articles,
     normalise_tags,
@@ -264,3 +265,23 @@ def test_author_filter_by_name_or_id(db):
     assert list_articles(session=db, page=1, size=10, author="ANA").total == 2
     assert list_articles(session=db, page=1, size=10, author_id=bob.id).total == 1
     assert list_articles(session=db, page=1, size=10, author="nobody").total == 0
+
+
+@pytest.mark.parametrize(("words", "minutes"), [(0, 1), (230, 1), (231, 2), (2300, 10)])
+def test_reading_time_is_words_over_230_at_least_a_minute(db, words, minutes):
+    author = make_user(db, "reader")
+    create_article(session=db, author_id=author.id, title="Long", description="d",
+                   body=" ".join(["word"] * words) or "-")  # fmt: skip
+    db.commit()
+    preview = find_articles(session=db, offset=0, limit=1)[0][0]
+    assert preview.reading_minutes == minutes
+
+
+def test_editing_the_body_recounts_its_words(db, client):
+    author = make_user(db, "reader")
+    create_article(session=db, author_id=author.id, title="Grows", description="d", body="a b")
+    update_article(session=db, slug="grows", editor_id=author.id, body="word " * 700)
+    assert get_article(session=db, slug="grows", viewer_id=None).reading_minutes == 4
+    page = client.get("/article/grows").text
+    assert "4 min read" in page
+    assert "4 min read" in client.get("/").text  # the preview too

@@ -40,6 +40,7 @@ def test_article_preview(macro):
     preview = ArticlePreview(
         id=1,
         favorited=False,
+        words=460,
         slug="hello",
         title="Hello <world>",
         description="A first post",
@@ -56,6 +57,7 @@ def test_article_preview(macro):
         "Hello &lt;world&gt;</a></h3>"
     ) in html
     assert '<time datetime="2026-11-02T08:30:00+00:00">November 2, 2026</time>' in html
+    assert '<span class="reading-time">2 min read</span>' in html  # 460 words
     assert re.search(r'src="/static/img/avatar.svg\?v=[0-9a-f]{12}" alt=""', html)
     # A visitor sees the count and a way to sign in to favorite.
     assert 'aria-label="Sign in to favorite “Hello &lt;world&gt;” (2 favorites)"' in html
@@ -139,6 +141,7 @@ def test_article_list_heading_items_empty_and_pages(macro):
     preview = ArticlePreview(
         id=2,
         favorited=False,
+        words=460,
         slug="s",
         title="T",
         description="D",

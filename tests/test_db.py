@@ -99,3 +99,25 @@ def test_downgrade_then_upgrade(app):
 def test_cli_upgrade_and_current(runner):
     assert "up to date" in runner.invoke(args=["db", "upgrade"]).output
     assert "is up to date" in runner.invoke(args=["db", "current"]).output
+
+
+def test_the_word_count_migration_counts_existing_articles(app):
+    from alembic import command
+
+    from web.migrate import alembic_config
+
+    engine = app.extensions["conduit.db"]
+    with app.app_context():
+        command.downgrade(alembic_config(), "0006")
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO \"user\" (id, username, email, password_hash, created_at) "
+                "VALUES (1, 'ana', 'ana@example.com', 'x', :now)"),
+                {"now": "2026-11-23 10:00:00"})  # fmt: skip
+            connection.execute(text(
+                "INSERT INTO article (id, slug, title, description, body, author_id, created_at,"
+                " updated_at) VALUES (1, 's', 't', 'd', :body, 1, :now, :now)"),
+                {"body": "one two  three\nfour", "now": "2026-11-23 10:00:00"})  # fmt: skip
+        upgrade()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT words FROM article")).scalar_one() == 4

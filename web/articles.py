@@ -6,6 +6,7 @@ author raise `NotAllowed`; `web.errors` answers them. Each write is its own unit
 work: the function commits, then clears what the cache derived from it.
 """
 
+import math
 import re
 import secrets
 import unicodedata
@@ -54,12 +55,26 @@ class ArticlePreview:
     favorites_count: int
     favorited: bool
 
+    words: int
+
+    @property
+    def reading_minutes(self) -> int:
+        """Minutes to read the body at READING_SPEED words a minute (at least one)."""
+        return max(1, math.ceil(self.words / READING_SPEED))
+
 
 @dataclass(frozen=True)
 class ArticleDetail(ArticlePreview):
     """An article as its page (and the API) shows it: the preview and the body."""
 
     body: str
+
+
+READING_SPEED = 230  # words a minute, an adult's usual pace on screen
+
+
+def count_words(text: str) -> int:
+    return len(text.split())
 
 
 def slugify(title: str) -> str:
@@ -120,6 +135,7 @@ def create_article(
         title=title,
         description=description,
         body=body,
+        words=count_words(body),
         author_id=author_id,
         created_at=when,
         updated_at=when,
@@ -165,6 +181,7 @@ def update_article(
         article.description = description
     if body is not None:
         article.body = body
+        article.words = count_words(body)
     if tags is not None:
         session.exec(delete(ArticleTag).where(col(ArticleTag.article_id) == article_id))  # type: ignore[call-overload]
         _set_tags(session, article_id, tags)
@@ -270,6 +287,7 @@ def _preview_query(viewer_id: int | None, *, with_body: bool = False) -> Select[
         col(Article.description).label("description"),
         col(Article.created_at).label("created_at"),
         col(Article.updated_at).label("updated_at"),
+        col(Article.words).label("words"),
         *profile_columns(viewer_id),
         _favorites_count().label("favorites_count"),
         _favorited_by(viewer_id).label("favorited"),
@@ -297,6 +315,7 @@ def _preview(row: Any, tags: list[str]) -> ArticlePreview:
         tags=tags,
         favorites_count=row.favorites_count,
         favorited=bool(row.favorited),
+        words=row.words,
     )
 
 

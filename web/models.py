@@ -106,6 +106,7 @@ class Article(SQLModel, table=True):
     title: str = Field(max_length=TITLE_MAX)
     description: str = Field(sa_type=Text)
     body: str = Field(sa_type=Text)
+    words: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # reading time
     author_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
