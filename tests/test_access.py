@@ -8,9 +8,11 @@ from tests.conftest import AuthActions, csrf_token
 from web.api.operations import MOUNTS, OPERATIONS
 
 SAMPLE_ARGS = {"slug": "hello-htmx", "username": "ana", "comment_id": 1, "field": "email"}
-# Forms anyone may send: signing up or in (and out), and the theme (kept in a visitor's
-# session). Every other POST of the pages needs an account.
-OPEN_TO_VISITORS = {"auth.register", "auth.login", "auth.logout", "settings.theme"}
+# Forms anyone may send: signing up or in (and out), the theme (kept in a visitor's
+# session) and the editor's preview (stores nothing). Every other POST needs an account.
+OPEN_TO_VISITORS = {
+    "auth.register", "auth.login", "auth.logout", "settings.theme", "articles.preview",
+}  # fmt: skip
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ from sqlmodel import func, select
 
 from tests.conftest import AuthActions, csrf_token
 from tests.factories import make_articles, make_user
+from tests.test_markdown import PAYLOADS, SAFE_TAGS, Elements
+from web.bounds import BODY_MAX
 from web.models import Article, Comment, Favorite
 
 HTMX = {"HX-Request": "true"}
@@ -323,3 +325,76 @@ def test_member_home_costs_constant_queries(app, author, db, queries, size):
     author.get("/")
     # member, count, page, tags, popular tags (+ the generation, for the cached tags)
     assert len(queries) == 5, queries
+
+
+# --- the editor's preview: live with htmx (the preview block only), a Preview button
+# without JS (nothing saved, the typed text kept), both through the page's renderer.
+
+LIVE = {**HTMX, "HX-Target": "preview"}
+
+
+def articles_stored(db) -> int:  # type: ignore[no-untyped-def]
+    return db.exec(select(func.count()).select_from(Article)).one()
+
+
+def test_the_live_preview_answers_with_the_preview_block_only(author):
+    answer = post(author, "/editor/preview", headers=LIVE, body="## Plan\n\nSome **bold** text.")
+    assert answer.status_code == 200
+    assert '<h2 id="preview-heading">Preview</h2>' in answer.text
+    assert "<strong>bold</strong>" in answer.text
+    assert "<h2>Plan</h2>" in answer.text  # body headings start at h2, like the article page
+    for nested in ("<html", "<main", "<h1", 'id="preview"'):
+        assert nested not in answer.text  # a block for inside #preview, nothing more
+    assert "Preview updated." in answer.text  # announced in the status region, politely
+
+
+def test_an_empty_or_too_long_body_says_so(author):
+    empty = post(author, "/editor/preview", headers=LIVE, body="")
+    assert "Your article shows here as readers will see it." in empty.text
+    long = post(author, "/editor/preview", headers=LIVE, body="x" * (BODY_MAX + 1))
+    assert "at most" in long.text
+    assert "Preview updated." not in long.text
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_the_preview_is_sanitised_like_the_page(author, payload):
+    answer = post(author, "/editor/preview", headers=LIVE, body=f"Before\n\n{payload}\n\nAfter")
+    body = answer.text.split('<div class="article-body">', 1)[1].split("</div>", 1)[0]
+    for tag, attrs in Elements(body).found:
+        assert tag in SAFE_TAGS, body
+        for name, value in attrs:
+            assert not name.startswith("on"), body
+            if name in ("href", "src"):
+                assert (value or "").strip().lower().startswith(("https:", "http:", "mailto:"))
+
+
+def test_the_preview_needs_no_account_so_an_expired_session_keeps_the_writer_on_the_page(client):
+    answer = post(client, "/editor/preview", headers=LIVE, body="Hello")
+    assert answer.status_code == 200
+    assert "<p>Hello</p>" in answer.text
+    # Nor a CSRF token (it ended with the session): the preview changes nothing.
+    bare = client.application.test_client().post("/editor/preview", headers=LIVE,
+                                                  data={"body": "Still here"})  # fmt: skip
+    assert bare.status_code == 200
+    assert "<p>Still here</p>" in bare.text
+
+
+def test_without_js_preview_shows_the_page_again_saves_nothing_and_keeps_the_text(author, db):
+    before = articles_stored(db)
+    page = post(author, "/editor", title="Draft title", description="D", body="## Soon\n\nText",
+                tags="one", preview="1")  # fmt: skip
+    assert page.status_code == 200
+    assert '<div class="article-body"><h2>Soon</h2>' in page.text
+    assert 'value="Draft title"' in page.text
+    assert "## Soon" in page.text  # still in the textarea
+    assert articles_stored(db) == before
+    published = publish(author, title="Draft title", body="## Soon\n\nText")
+    assert published.status_code == 303  # the same form publishes afterwards
+
+
+def test_editing_shows_the_current_text_previewed_and_preview_does_not_save(author):
+    page = author.get("/editor/hello-htmx")
+    assert "<strong>bold</strong>" in page.text.split('id="preview"', 1)[1]
+    post(author, "/editor/hello-htmx", title="Hello htmx", description="A short one",
+         body="Changed", tags="htmx", preview="1")  # fmt: skip
+    assert "Changed" not in author.get("/article/hello-htmx").text

@@ -186,6 +186,16 @@ class ArticleForm(OnceForm):
             raise ValidationError(f"A tag has at most {TAG_MAX} characters: “{too_long[0]}”.")
 
 
+class PreviewForm(Form):
+    """The editor's body alone, for its live preview. It stores nothing, so it needs no
+    CSRF token (one that ended with the session must not stop the preview)."""
+
+    class Meta:
+        csrf = False
+
+    body = TextAreaField("Article (Markdown)", [_at_most(BODY_MAX, "An article")])
+
+
 class CommentForm(OnceForm):
     body = TextAreaField(
         "Write a comment",

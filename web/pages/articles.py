@@ -4,10 +4,13 @@ Lookups and permissions are the domain's (it raises NotFound, Moved or NotAllowe
 `web.errors` answers); these views choose what to show and how to answer.
 """
 
+from typing import Any
+
 from flask import Blueprint, Response, flash, redirect, request, url_for
 from markupsafe import Markup
 
 from web.articles import (
+    ArticleDetail,
     create_article,
     delete_article,
     editable_article,
@@ -20,7 +23,7 @@ from web.articles import (
 from web.auth import current_member, members_only, next_from_request, signed_in_member
 from web.comments import add_comment, count_comments, delete_comment, list_comments
 from web.db import get_session
-from web.forms import ArticleForm, CommentForm
+from web.forms import ArticleForm, CommentForm, PreviewForm
 from web.markdown import render_markdown
 from web.models import Article
 from web.problems import NotFound
@@ -32,6 +35,7 @@ bp = Blueprint("articles", __name__)
 # An article's page shows its favorite and follow buttons twice: in the banner and at
 # the end of the text. A list shows one favorite button per article ("list").
 ARTICLE_PLACES = ("banner", "end")
+PREVIEW = "preview"  # the editor's Preview button (JS off): show, do not save
 
 
 def _viewer_id() -> int | None:
@@ -68,6 +72,8 @@ def comments(slug: str) -> Response:
 @members_only
 def new() -> Response:
     form = ArticleForm()
+    if PREVIEW in request.form:
+        return _editor(form, None)
     if form.validate_on_submit():
         try:
             article = create_article(
@@ -83,7 +89,36 @@ def new() -> Response:
             return _already_published(done.ref_id)
         flash("Your article is published.")
         return redirect(url_for("articles.show", slug=article.slug), 303)
-    return render("articles/editor.html", form=form, article=None, status=_status(form))
+    return _editor(form, None)
+
+
+def _editor(form: ArticleForm, article: ArticleDetail | None) -> Response:
+    """The editor with what was typed and its preview. A Preview press (JS off) saves
+    nothing and consumes no one-time token: the form stays as it was."""
+    previewed = _preview(form.body.data or "")
+    return render("articles/editor.html", form=form, article=article, status=_status(form),
+                  **previewed)  # fmt: skip
+
+
+def _preview(body: str) -> dict[str, Any]:
+    """The body rendered as its page renders it, or why it cannot be."""
+    check = PreviewForm(formdata=None, data={"body": body})
+    if not check.validate():
+        return {"preview": None, "preview_error": check.body.errors[0]}
+    return {"preview": render_markdown(body) if body.strip() else None, "preview_error": None}
+
+
+@bp.post("/editor/preview")
+def preview() -> Response:
+    """The live preview (htmx, while typing): the preview block only. Open to anyone
+    (it stores nothing), so an expired session never takes the writer off the page."""
+    form = PreviewForm()
+    if not form.validate():
+        previewed = {"preview": None, "preview_error": next(iter(form.errors.values()))[0]}
+    else:
+        previewed = _preview(form.body.data or "")
+        announce("Preview updated.")
+    return render("articles/editor.html", parts=("preview",), **previewed)
 
 
 def _already_published(article_id: int) -> Response:
@@ -105,6 +140,8 @@ def edit(slug: str) -> Response:
     form = ArticleForm(obj=article)
     if request.method == "GET":
         form.tags.data = " ".join(article.tags)
+    if PREVIEW in request.form:
+        return _editor(form, article)
     if form.validate_on_submit():
         updated = update_article(
             session=session,
@@ -117,7 +154,7 @@ def edit(slug: str) -> Response:
         )
         flash("Your article is updated.")
         return redirect(url_for("articles.show", slug=updated.slug), 303)
-    return render("articles/editor.html", form=form, article=article, status=_status(form))
+    return _editor(form, article)
 
 
 @bp.route("/article/<slug>/delete", methods=["GET", "POST"])
