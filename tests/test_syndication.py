@@ -163,3 +163,12 @@ def test_feed_pages_link_their_atom_feeds(client, writers):
     assert "Atom feed of ana's articles" in profile
     home = client.get("/?page=1&tag=").text
     assert meta(home, "canonical") == ["http://localhost/?page=1"]
+
+
+def test_any_query_makes_a_canonical_url_never_an_error(client, writers):
+    # Names that url_for would take for its own (or a path part) must stay plain data.
+    page = client.get("/profile/ana?username=bob&_external=0&_anchor=x&empty=")
+    assert page.status_code == 200
+    assert meta(page.text, "canonical") == [
+        "http://localhost/profile/ana?username=bob&amp;_external=0&amp;_anchor=x"
+    ]

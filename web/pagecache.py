@@ -28,7 +28,6 @@ KEPT_HEADERS = (
     "Content-Type", "Vary", "Cache-Control", "Link",
     "HX-Push-Url", "HX-Replace-Url", "HX-Reswap",
 )  # fmt: skip
-REVALIDATED = ("Vary", "Cache-Control", "Link")  # what a 304 repeats
 API_READS = (
     "list_articles", "get_article", "list_comments", "get_comment", "get_profile",
     "list_profile_articles", "list_favorites", "tags",
@@ -79,22 +78,16 @@ def _serve() -> Response | None:
     if found is None:
         return None
     status, headers, body, etag, weak = found
-    if request.if_none_match.contains_weak(etag):
-        return _not_modified(etag, weak, headers)
-    response = Response(_filled(body), status=status, headers=headers)
+    response = Response(body, status=status, headers=headers)
     response.set_etag(etag, weak=weak)
     g.page_served = True
+    if response.make_conditional(request).status_code != 304:
+        response.set_data(_filled(body))  # a 304 sends no body: no token made for it
     return response
 
 
 def _filled(body: str) -> str:
     return body.replace(PLACEHOLDER, generate_csrf()) if PLACEHOLDER in body else body
-
-
-def _not_modified(etag: str, weak: bool, headers: list[tuple[str, str]]) -> Response:
-    response = Response(status=304, headers=[h for h in headers if h[0] in REVALIDATED])
-    response.set_etag(etag, weak=weak)
-    return response
 
 
 def _keep(response: Response) -> Response:
@@ -121,6 +114,4 @@ def _keep(response: Response) -> Response:
     response.headers.setdefault("Cache-Control", "private, no-cache")
     headers = [(k, v) for k, v in response.headers.items() if k in KEPT_HEADERS]
     store().put(key, (response.status_code, headers, body, etag, weak), size=len(body))
-    if request.if_none_match.contains_weak(etag):
-        return _not_modified(etag, weak, headers)
-    return response
+    return response.make_conditional(request)

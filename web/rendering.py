@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import (
     Flask,
@@ -116,9 +116,8 @@ def init_app(app: Flask) -> None:
 def canonical_url() -> str:
     """This page's one address for search engines and sharing: absolute, with only the
     query parameters that choose what it shows (none of them empty)."""
-    args = {name: value for name, value in request.args.items() if value}
-    return flask_url_for(request.endpoint or "home.index", **(request.view_args or {}),
-                         **args, _external=True)  # fmt: skip
+    query = urlencode([(name, value) for name, value in request.args.items(multi=True) if value])
+    return request.base_url + (f"?{query}" if query else "")
 
 
 def format_date(value: datetime) -> str:
