@@ -250,6 +250,21 @@ def soak(running: Stack, seconds: float, people: int) -> bool:
     return not tally.failures
 
 
+def error_blocks(lines: list[str], limit: int = 3) -> list[str]:
+    """The first few tracebacks a log holds: what a failure report needs most."""
+    found: list[str] = []
+    inside = False
+    for line in lines:
+        if line.startswith("Traceback"):
+            inside = True
+            limit -= 1
+        if inside and limit >= 0:
+            found.append(line)
+        # A traceback ends with the exception's own line, the first one not indented.
+        inside = inside and (line.startswith((" ", "Traceback", "During", "The above")) or not line)
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=600.0)
@@ -268,8 +283,9 @@ def main() -> None:
         ok = soak(running, args.seconds, args.people)
         if not ok:
             for log in sorted(Path(runtime).glob("*.log")):
-                print(f"--- {log.name} (last lines)", file=sys.stderr)
-                print("\n".join(log.read_text().splitlines()[-15:]), file=sys.stderr)
+                lines = log.read_text().splitlines()
+                print(f"--- {log.name} (errors, then last lines)", file=sys.stderr)
+                print("\n".join(error_blocks(lines) + lines[-15:]), file=sys.stderr)
     sys.exit(0 if ok else 1)
 
 

@@ -2,7 +2,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
-from sqlmodel import SQLModel
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, SQLModel
 
 from tests.conftest import ON_POSTGRES
 from web.db import get_session
@@ -18,6 +19,23 @@ def test_one_session_per_app_context_closed_on_teardown(app):
     assert not session.in_transaction()
     with app.app_context():
         assert get_session() is not session
+
+
+def test_a_connection_lost_before_teardown_never_turns_an_answer_into_a_500(
+    app, client, monkeypatch
+):
+    """A database restarted under a finished request: closing the session fails, the
+    answer already made stands, and the dead connection leaves the pool."""
+    dropped: list[Session] = []
+
+    def lost(self: Session) -> None:
+        raise OperationalError("ROLLBACK", {}, Exception("terminating connection"))
+
+    monkeypatch.setattr(Session, "close", lost)
+    monkeypatch.setattr(Session, "invalidate", lambda self: dropped.append(self))
+    response = client.get("/api/tags")
+    assert response.status_code == 200
+    assert len(dropped) == 1
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="SQLite's pragmas; PostgreSQL has these built in")

@@ -98,6 +98,9 @@ def _close_session(exc: BaseException | None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is None:
         return
-    if exc is not None:
-        session.rollback()
-    session.close()
+    try:
+        if exc is not None:
+            session.rollback()
+        session.close()
+    except Exception:  # the connection died under the request (a restarted server):
+        session.invalidate()  # drop it from the pool; the answer has been given already
