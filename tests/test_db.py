@@ -31,8 +31,14 @@ def test_a_connection_lost_before_teardown_never_turns_an_answer_into_a_500(
     def lost(self: Session) -> None:
         raise OperationalError("ROLLBACK", {}, Exception("terminating connection"))
 
+    invalidate = Session.invalidate
+
+    def drop(self: Session) -> None:
+        dropped.append(self)
+        invalidate(self)  # really let the connection go (PostgreSQL would keep its locks)
+
     monkeypatch.setattr(Session, "close", lost)
-    monkeypatch.setattr(Session, "invalidate", lambda self: dropped.append(self))
+    monkeypatch.setattr(Session, "invalidate", drop)
     response = client.get("/api/tags")
     assert response.status_code == 200
     assert len(dropped) == 1
