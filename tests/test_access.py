@@ -58,7 +58,7 @@ def test_every_members_only_page_asks_visitors_to_sign_in_and_come_back(app, hel
     assert swept == {
         "articles.new", "articles.edit", "articles.delete", "articles.favorite",
         "articles.unfavorite", "articles.add_comment", "articles.delete_comment",
-        "profiles.follow_user", "profiles.unfollow_user", "settings.edit",
+        "articles.publish", "profiles.follow_user", "profiles.unfollow_user", "settings.edit",
     }  # fmt: skip
 
 
@@ -85,4 +85,4 @@ def test_every_api_operation_that_needs_a_token_refuses_without_one(app, hello):
         assert bad.status_code == 401
         assert bad.json == {"errors": {"token": ["is invalid or expired"]}}
         swept.add(f"{operation.method} {operation.rule}")
-    assert len(swept) == 12, sorted(swept)
+    assert len(swept) == 13, sorted(swept)

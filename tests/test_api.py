@@ -515,7 +515,7 @@ def test_openapi_document(api):
     expected = {
         ("post", "/users"), ("post", "/users/login"), ("get", "/user"), ("put", "/user"),
         ("get", "/profiles/{username}"), ("get", "/profiles/{username}/articles"),
-        ("get", "/profiles/{username}/favorites"),
+        ("get", "/profiles/{username}/favorites"), ("get", "/profiles/{username}/drafts"),
         ("post", "/profiles/{username}/follow"), ("delete", "/profiles/{username}/follow"),
         ("get", "/articles"), ("get", "/articles/feed"), ("post", "/articles"),
         ("get", "/articles/{slug}"), ("put", "/articles/{slug}"),

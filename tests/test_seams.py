@@ -44,6 +44,7 @@ BOOSTED_OR_PLAIN = {
     "articles.new",
     "articles.edit",
     "articles.delete",
+    "articles.publish",
     "profiles.show",
     "settings.edit",
     "auth.login",

@@ -56,6 +56,7 @@ class ArticlePreview:
     favorited: bool
 
     words: int
+    draft: bool
 
     @property
     def reading_minutes(self) -> int:
@@ -123,8 +124,10 @@ def create_article(
     tags: Iterable[str] = (),
     created_at: datetime | None = None,
     token: str | None = None,
+    draft: bool = False,
 ) -> Article:
-    """Publish a new article with its tags, indexed for search.
+    """Publish a new article with its tags, indexed for search; or save it as a draft,
+    which only its author sees (never listed, never indexed) until `publish_article`.
 
     `token` makes a form submission count once: sending the same one again raises
     `Replayed` with the article the first one created.
@@ -139,6 +142,7 @@ def create_article(
         author_id=author_id,
         created_at=when,
         updated_at=when,
+        draft=draft,
     )
     with once(session, token=token, user_id=author_id, kind="article") as record:
         session.add(article)
@@ -159,9 +163,11 @@ def update_article(
     description: str | None = None,
     body: str | None = None,
     tags: Iterable[str] | None = None,
+    publish: bool = False,
 ) -> Article:
     """Change what is given (None leaves it); a new title gives a new slug and the old
-    one keeps redirecting. Only the author may edit."""
+    one keeps redirecting. Only the author may edit. `publish` makes a draft public,
+    dated now; a published article stays published."""
     article = own_article(session=session, slug=slug, user_id=editor_id)
     article_id = id_of(article)
     if title is not None and title != article.title:
@@ -186,12 +192,35 @@ def update_article(
         session.exec(delete(ArticleTag).where(col(ArticleTag.article_id) == article_id))  # type: ignore[call-overload]
         _set_tags(session, article_id, tags)
     article.updated_at = utcnow()
+    if publish:
+        _make_public(article)
     session.add(article)
     session.flush()
     index_article(session=session, article_id=article_id)
     session.commit()
     changed()
     return article
+
+
+def publish_article(*, session: Session, slug: str, editor_id: int) -> tuple[Article, bool]:
+    """Make the author's draft public, dated now. Returns the article and whether this
+    call published it (False: it already was, e.g. published from another tab)."""
+    article = own_article(session=session, slug=slug, user_id=editor_id)
+    if not article.draft:
+        return article, False
+    _make_public(article)
+    session.add(article)
+    session.flush()
+    index_article(session=session, article_id=id_of(article))
+    session.commit()
+    changed()
+    return article, True
+
+
+def _make_public(article: Article) -> None:
+    if article.draft:
+        article.draft = False
+        article.created_at = article.updated_at = utcnow()  # dated the day it went public
 
 
 def delete_article(*, session: Session, slug: str, editor_id: int) -> Article:
@@ -204,18 +233,21 @@ def delete_article(*, session: Session, slug: str, editor_id: int) -> Article:
     return article
 
 
-def find_article(*, session: Session, slug: str) -> Article:
-    """The article with this slug. Raises Moved when `slug` is one it had before a
-    title change, NotFound when no article has or had it."""
+def find_article(*, session: Session, slug: str, viewer_id: int | None) -> Article:
+    """The article with this slug, as `viewer_id` may see it. Raises Moved when `slug`
+    is one it had before a title change, NotFound when no article has or had it (or it
+    is someone else's draft: a draft's existence is its author's business)."""
     article = session.exec(select(Article).where(Article.slug == slug)).first()
     if article is None:
         raise _missing(session, slug)
+    if article.draft and article.author_id != viewer_id:
+        raise NotFound("article")
     return article
 
 
 def own_article(*, session: Session, slug: str, user_id: int) -> Article:
     """The article, for a change only its author may make (NotFound, NotAllowed)."""
-    article = find_article(session=session, slug=slug)
+    article = find_article(session=session, slug=slug, viewer_id=user_id)
     _check_author(article.author_id, user_id)
     return article
 
@@ -288,6 +320,7 @@ def _preview_query(viewer_id: int | None, *, with_body: bool = False) -> Select[
         col(Article.created_at).label("created_at"),
         col(Article.updated_at).label("updated_at"),
         col(Article.words).label("words"),
+        col(Article.draft).label("draft"),
         *profile_columns(viewer_id),
         _favorites_count().label("favorites_count"),
         _favorited_by(viewer_id).label("favorited"),
@@ -316,6 +349,7 @@ def _preview(row: Any, tags: list[str]) -> ArticlePreview:
         favorites_count=row.favorites_count,
         favorited=bool(row.favorited),
         words=row.words,
+        draft=bool(row.draft),
     )
 
 
@@ -327,6 +361,8 @@ def get_article(*, session: Session, slug: str, viewer_id: int | None) -> Articl
     ).first()
     if row is None:
         raise _missing(session, slug)
+    if row.draft and row.author_id != viewer_id:
+        raise NotFound("article")
     preview = _preview(row, tags_by_article(session=session, article_ids=[row.id]).get(row.id, []))
     return ArticleDetail(**preview.__dict__, body=row.body)
 
@@ -363,15 +399,18 @@ def find_articles(
     author_id: int | None = None,
     favorited_by: str | int | None = None,
     followed_by: int | None = None,
+    drafts: bool = False,
 ) -> tuple[list[ArticlePreview], int]:
     """Previews newest first, and how many match in all: three queries, any `limit`.
 
     Filters combine: `tag` (a tag name), `author` (a username) or `author_id`,
     `favorited_by` (a username or a user id), `followed_by` (articles by the authors
     that user follows). `viewer_id` decides each preview's `favorited` and its
-    author's `following`. Unknown names simply match nothing.
+    author's `following`. Unknown names simply match nothing. Published articles
+    only, or with `drafts` only drafts (for their author's own list: the caller
+    filters by that author).
     """
-    filters: list[ColumnElement[bool]] = []
+    filters: list[ColumnElement[bool]] = [col(Article.draft).is_(drafts)]
     if tag is not None:
         tagged = select(ArticleTag.article_id).join(Tag).where(Tag.name == tag)
         filters.append(col(Article.id).in_(tagged))
@@ -388,7 +427,7 @@ def find_articles(
         filters.append(col(Article.author_id).in_(followed))
 
     # The total is the same for everyone until the next write: counted once per write.
-    key = ("articles-total", tag, author, author_id, favorited_by, followed_by)
+    key = ("articles-total", tag, author, author_id, favorited_by, followed_by, drafts)
     total = remember(
         key, lambda: session.exec(select(func.count()).select_from(Article).where(*filters)).one()
     )
@@ -423,11 +462,13 @@ def tags_by_article(*, session: Session, article_ids: list[int]) -> dict[int, li
 
 
 def popular_tags(*, session: Session, limit: int | None = 20) -> list[str]:
-    """Tags in use, most used first (ties alphabetical); unused tags never appear."""
+    """Tags of published articles, most used first (ties alphabetical)."""
     uses = func.count(col(ArticleTag.article_id))
     rows = session.exec(
         select(Tag.name)
         .join(ArticleTag, col(ArticleTag.tag_id) == Tag.id)
+        .join(Article, col(Article.id) == ArticleTag.article_id)
+        .where(col(Article.draft).is_(False))  # a draft's tags are not in use yet
         .group_by(col(Tag.id), col(Tag.name))
         .order_by(uses.desc(), col(Tag.name))
         .limit(limit)
@@ -483,10 +524,13 @@ def addresses(
     *, session: Session, offset: int, limit: int
 ) -> tuple[list[tuple[str, datetime]], int]:
     """Current slugs and last changes, oldest first (a sitemap's pages stay put as
-    articles are added), and how many articles there are: two queries."""
-    total = session.exec(select(func.count()).select_from(Article)).one()
+    articles are added), and how many articles there are: two queries. Drafts are
+    nobody's address but their author's."""
+    published = col(Article.draft).is_(False)
+    total = session.exec(select(func.count()).select_from(Article).where(published)).one()
     rows = session.exec(
         select(Article.slug, Article.updated_at)
+        .where(published)
         .order_by(col(Article.id))
         .offset(offset)
         .limit(limit)

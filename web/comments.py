@@ -68,7 +68,7 @@ def list_comments(
 
 def comments_of(*, session: Session, slug: str, viewer_id: int | None) -> list[CommentView]:
     """The comments of the article with this slug (NotFound, Moved)."""
-    article = find_article(session=session, slug=slug)
+    article = find_article(session=session, slug=slug, viewer_id=viewer_id)
     return list_comments(session=session, article_id=id_of(article), viewer_id=viewer_id)
 
 
@@ -86,7 +86,7 @@ def get_comment(
     *, session: Session, slug: str, comment_id: int, viewer_id: int | None
 ) -> CommentView:
     """One comment of the article with this slug (NotFound for either)."""
-    article = find_article(session=session, slug=slug)
+    article = find_article(session=session, slug=slug, viewer_id=viewer_id)
     row = session.exec(
         _query(viewer_id).where(Comment.id == comment_id, Comment.article_id == article.id)
     ).first()
@@ -100,8 +100,8 @@ def add_comment(
 ) -> CommentView:
     """Comment on the article with this slug (NotFound, Moved). `token` makes a form
     submission count once (see web.submissions)."""
-    article = find_article(session=session, slug=slug)
     author_id = id_of(author)
+    article = find_article(session=session, slug=slug, viewer_id=author_id)
     now = utcnow()
     comment = Comment(
         body=body,
@@ -122,7 +122,7 @@ def add_comment(
 def delete_comment(*, session: Session, slug: str, comment_id: int, user_id: int) -> None:
     """Delete a comment of the article with this slug. Raises NotFound when either is
     missing and NotAllowed unless the user wrote it."""
-    article = find_article(session=session, slug=slug)
+    article = find_article(session=session, slug=slug, viewer_id=user_id)
     comment = session.get(Comment, comment_id)
     if comment is None or comment.article_id != article.id:
         raise NotFound("comment", "That comment does not exist. It may have been deleted.")

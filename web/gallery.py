@@ -56,7 +56,7 @@ def sample_context() -> dict[str, Any]:
     preview = ArticlePreview(
         id=1, slug="hello-htmx", title="Hello, htmx", description="Hypermedia, step by step.",
         created_at=when, updated_at=when, author=author, tags=["htmx", "python"],
-        favorites_count=2, favorited=False, words=560,
+        favorites_count=2, favorited=False, words=560, draft=False,
     )  # fmt: skip
     article = ArticleDetail(**{**preview.__dict__, "id": 2, "slug": "on-forms"},
                             body="## Forms\n\nThey still work.")  # fmt: skip

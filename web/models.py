@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Text,
     TypeDecorator,
+    false,
     func,
 )
 from sqlmodel import Field, SQLModel
@@ -107,6 +108,8 @@ class Article(SQLModel, table=True):
     description: str = Field(sa_type=Text)
     body: str = Field(sa_type=Text)
     words: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # reading time
+    # Seen by its author alone until published; publishing dates it (created_at).
+    draft: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     author_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()

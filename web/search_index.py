@@ -25,8 +25,10 @@ _POSTGRES_INDEX = (
     "setweight(to_tsvector('english', a.body), 'C') FROM article AS a "
 )
 _POSTGRES_UPSERT = " ON CONFLICT (article_id) DO UPDATE SET document = excluded.document"
-_SQLITE_REINDEX = _SQLITE_INDEX + "WHERE a.id = :id"
-_POSTGRES_REINDEX = _POSTGRES_INDEX + "WHERE a.id = :id" + _POSTGRES_UPSERT
+# Drafts are never searchable: they enter the index when they are published.
+_PUBLISHED = "WHERE NOT a.draft "
+_SQLITE_REINDEX = _SQLITE_INDEX + _PUBLISHED + "AND a.id = :id"
+_POSTGRES_REINDEX = _POSTGRES_INDEX + _PUBLISHED + "AND a.id = :id" + _POSTGRES_UPSERT
 
 
 def dialect(session: Session) -> str:
@@ -52,6 +54,6 @@ def index_everything(*, session: Session) -> None:
     """Rebuild the whole index in one statement (after a bulk load); the caller commits."""
     session.execute(text("DELETE FROM article_fts"))
     if dialect(session) == "sqlite":
-        session.execute(text(_SQLITE_INDEX))
+        session.execute(text(_SQLITE_INDEX + _PUBLISHED))
     else:
-        session.execute(text(_POSTGRES_INDEX))
+        session.execute(text(_POSTGRES_INDEX + _PUBLISHED))

@@ -65,7 +65,8 @@ def feed(viewer: User, query: schemas.PageQuery) -> Response:
     body=schemas.NewArticleRequest, responses={201: schemas.SingleArticleResponse},
 )  # fmt: skip
 def create_article(viewer: User, body: schemas.NewArticleRequest) -> Response:
-    """The slug comes from the title (a short suffix when it is taken)."""
+    """The slug comes from the title (a short suffix when it is taken). Creating
+    publishes, as RealWorld clients expect, unless the client opts in with `draft: true`."""
     new = body.article
     article = domain.create_article(
         session=get_session(),
@@ -74,6 +75,7 @@ def create_article(viewer: User, body: schemas.NewArticleRequest) -> Response:
         description=new.description,
         body=new.body,
         tags=new.tagList,
+        draft=new.draft,
     )
     location = url_for(".get_article", slug=article.slug)
     return respond(show.article(_read(article.slug, viewer)), 201, location=location)
@@ -98,8 +100,9 @@ def get_article(slug: str, viewer: User | None) -> Response:
     errors={403, 412}, conditional=True,
 )  # fmt: skip
 def update_article(slug: str, viewer: User, body: schemas.UpdateArticleRequest) -> Response:
-    """Any of title, description, body, tagList. A new title gives a new slug. With
-    `If-Match`, only if the article is still as the client last read it."""
+    """Any of title, description, body, tagList; `draft: false` publishes a draft. A new
+    title gives a new slug. With `If-Match`, only if the article is still as the client
+    last read it."""
     require_current(lambda: show.article(_read(slug, viewer)))
     changes = body.article
     article = domain.update_article(
@@ -110,6 +113,7 @@ def update_article(slug: str, viewer: User, body: schemas.UpdateArticleRequest) 
         description=changes.description,
         body=changes.body,
         tags=changes.tagList,
+        publish=changes.draft is False,
     )
     return respond(show.article(_read(article.slug, viewer)))
 

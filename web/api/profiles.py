@@ -9,6 +9,7 @@ from web.api.operations import operation, respond
 from web.articles import find_articles
 from web.db import get_session
 from web.models import User
+from web.problems import NotFound
 
 TAG = "Profile"
 
@@ -44,17 +45,34 @@ def list_favorites(username: str, viewer: User | None, query: schemas.PageQuery)
     return _articles(username, viewer, query, favorites=True)
 
 
+@operation(
+    "GET", "/profiles/<username>/drafts", summary="Your drafts, newest first", tag=TAG,
+    auth="required", query=schemas.PageQuery, responses={200: schemas.MultipleArticlesResponse},
+)  # fmt: skip
+def list_drafts(username: str, viewer: User, query: schemas.PageQuery) -> Response:
+    """Only the member's own: anyone else's drafts are a 404, like a missing member."""
+    return _articles(username, viewer, query, drafts=True)
+
+
 def _articles(
-    username: str, viewer: User | None, query: schemas.PageQuery, *, favorites: bool
+    username: str,
+    viewer: User | None,
+    query: schemas.PageQuery,
+    *,
+    favorites: bool = False,
+    drafts: bool = False,
 ) -> Response:
     viewer_id = viewer.id if viewer else None
     session = get_session()
     member = members.get_profile(session=session, username=username, viewer_id=viewer_id)
+    if drafts and member.id != viewer_id:
+        raise NotFound("profile")
     items, total = find_articles(
         session=session,
         viewer_id=viewer_id,
         author_id=None if favorites else member.id,
         favorited_by=member.id if favorites else None,
+        drafts=drafts,
         offset=query.offset,
         limit=query.limit,
     )

@@ -63,6 +63,7 @@ def article_summary(item: ArticlePreview | ArticleDetail) -> schemas.ArticleSumm
         favorited=item.favorited,
         favoritesCount=item.favorites_count,
         author=profile(item.author),
+        draft=item.draft,
         links=_article_links(item.slug),
     )
 

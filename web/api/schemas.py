@@ -5,7 +5,7 @@ OpenAPI document's schemas.
 """
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -162,6 +162,11 @@ class NewArticle(Strict):
     description: Description
     body: Body
     tagList: Annotated[list[TagName], Field(max_length=TAGS_MAX)] = []
+    draft: bool = Field(
+        default=False,
+        description="Opt in: `true` saves a draft that only its author can read (never "
+        "listed); it is published later with `draft: false`. Left out, creating publishes.",
+    )
 
 
 class NewArticleRequest(Strict):
@@ -173,6 +178,11 @@ class UpdateArticle(Strict):
     description: Description | None = None
     body: Body | None = None
     tagList: Annotated[list[TagName], Field(max_length=TAGS_MAX)] | None = None
+    draft: Literal[False] | None = Field(
+        default=None,
+        description="`false` publishes a draft, dated now. A published article cannot "
+        "become a draft again.",
+    )
 
 
 class UpdateArticleRequest(Strict):
@@ -191,6 +201,7 @@ class ArticleSummary(BaseModel):
     favorited: bool
     favoritesCount: int
     author: Profile
+    draft: bool = Field(description="Seen by its author alone until published.")
     links: Links
 
 

@@ -17,6 +17,7 @@ from web.articles import (
     find_article,
     get_article,
     parse_tags,
+    publish_article,
     set_favorite,
     update_article,
 )
@@ -36,6 +37,10 @@ bp = Blueprint("articles", __name__)
 # the end of the text. A list shows one favorite button per article ("list").
 ARTICLE_PLACES = ("banner", "end")
 PREVIEW = "preview"  # the editor's Preview button (JS off): show, do not save
+# The editor's other buttons. Without either (Enter in a field, a scripted post), a new
+# article is published (as it always was) and a draft stays a draft.
+PUBLISH, DRAFT = "publish", "draft"
+DRAFT_SAVED = "Your draft is saved. Only you can see it until you publish it."
 
 
 def _viewer_id() -> int | None:
@@ -64,7 +69,7 @@ def show(slug: str) -> Response:
 @bp.get("/article/<slug>/comments")
 def comments(slug: str) -> Response:
     """The comment form's address, opened directly: the article, at its comments."""
-    article = find_article(session=get_session(), slug=slug)
+    article = find_article(session=get_session(), slug=slug, viewer_id=_viewer_id())
     return redirect(url_for("articles.show", slug=article.slug, _anchor="comments"), 303)
 
 
@@ -84,12 +89,22 @@ def new() -> Response:
                 body=form.body.data,
                 tags=parse_tags(form.tags.data or ""),
                 token=form.once.data,
+                draft=DRAFT in request.form,
             )
         except Replayed as done:
-            return _already_published(done.ref_id)
-        flash("Your article is published.")
-        return redirect(url_for("articles.show", slug=article.slug), 303)
+            return _already_saved(done.ref_id)
+        return _saved(article)
     return _editor(form, None)
+
+
+def _saved(article: Article) -> Response:
+    """After a save: a draft goes back to its editor (writing goes on), a published
+    article to its page."""
+    if article.draft:
+        flash(DRAFT_SAVED)
+        return redirect(url_for("articles.edit", slug=article.slug), 303)
+    flash("Your article is published.")
+    return redirect(url_for("articles.show", slug=article.slug), 303)
 
 
 def _editor(form: ArticleForm, article: ArticleDetail | None) -> Response:
@@ -118,12 +133,15 @@ def preview() -> Response:
     return render("articles/editor.html", parts=("preview",), **previewed)
 
 
-def _already_published(article_id: int) -> Response:
-    """A replayed editor form: show what the first submission published."""
+def _already_saved(article_id: int) -> Response:
+    """A replayed editor form: show what the first submission saved."""
     article = get_session().get(Article, article_id)
     if article is None:
-        flash("That article was already published, and has since been deleted.")
+        flash("That article was already saved, and has since been deleted.")
         return redirect(url_for("home.index"), 303)
+    if article.draft:
+        flash("That draft was already saved: here it is.")
+        return redirect(url_for("articles.edit", slug=article.slug), 303)
     flash("That article was already published: here it is.")
     return redirect(url_for("articles.show", slug=article.slug), 303)
 
@@ -148,10 +166,24 @@ def edit(slug: str) -> Response:
             description=form.description.data,
             body=form.body.data,
             tags=parse_tags(form.tags.data or ""),
+            publish=PUBLISH in request.form,
         )
+        if article.draft:  # saved again, or published now
+            return _saved(updated)
         flash("Your article is updated.")
         return redirect(url_for("articles.show", slug=updated.slug), 303)
     return _editor(form, article)
+
+
+@bp.post("/article/<slug>/publish")
+@members_only
+def publish(slug: str) -> Response:
+    """A draft's Publish button on its page. Pressed again (another tab, a replayed
+    form), it says so and changes nothing."""
+    editor_id = signed_in_member().id
+    article, now = publish_article(session=get_session(), slug=slug, editor_id=editor_id)
+    flash("Your article is published." if now else "That article was already published.")
+    return redirect(url_for("articles.show", slug=article.slug), 303)
 
 
 @bp.route("/article/<slug>/delete", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, requ
 from web.articles import list_articles
 from web.auth import current_member, members_only, next_from_request, signed_in_member
 from web.db import get_session
+from web.errors import sign_in_required
 from web.pages.articles import ARTICLE_PLACES, pressed_place
 from web.pagination import page_number
 from web.rendering import announce, component, render, respond, wants_fragment
@@ -12,8 +13,13 @@ from web.users import get_profile, set_following
 
 bp = Blueprint("profiles", __name__)
 
-TABS = {"articles": "Articles", "favorited": "Favorited articles"}
-EMPTY = {"articles": "No articles are here… yet.", "favorited": "No favorite articles… yet."}
+TABS = {"articles": "Articles", "favorited": "Favorited articles", "drafts": "Drafts"}
+EMPTY = {
+    "articles": "No articles are here… yet.",
+    "favorited": "No favorite articles… yet.",
+    "drafts": "No drafts. Save one from the editor to finish it later.",
+}
+OWN_TABS = {"drafts"}  # shown to the profile's owner alone
 # A member's follow button: once on their profile, twice on each of their articles.
 FOLLOW_PLACES = (*ARTICLE_PLACES, "profile")
 
@@ -24,19 +30,25 @@ def show(username: str) -> Response:
     profile = get_profile(
         session=get_session(), username=username, viewer_id=viewer.id if viewer else None
     )
+    own = viewer is not None and viewer.id == profile.id
     tab = request.args.get("tab", "articles")
-    if tab not in TABS:
+    if tab in OWN_TABS and viewer is None:  # e.g. signed out in another tab
+        return sign_in_required()
+    if tab not in TABS or (tab in OWN_TABS and not own):
         abort(404)
     page = list_articles(
         session=get_session(),
         page=page_number(),
         size=current_app.config["FEED_PAGE_SIZE"],
         viewer_id=viewer.id if viewer else None,
-        author_id=profile.id if tab == "articles" else None,
+        author_id=profile.id if tab in ("articles", "drafts") else None,
         favorited_by=profile.id if tab == "favorited" else None,
+        drafts=tab == "drafts",
     )
     if wants_fragment():
         announce(f"{TABS[tab]} of {profile.username}, page {page.number} of {page.pages}")
+
+    shown = [key for key in TABS if own or key not in OWN_TABS]
 
     def tab_url(key: str) -> str:
         return url_for("profiles.show", username=profile.username, tab=_tab_param(key))
@@ -49,7 +61,7 @@ def show(username: str) -> Response:
         title=TABS[tab],
         empty=EMPTY[tab],
         tab_param=_tab_param(tab),
-        tabs=[(tab_url(key), text, key == tab) for key, text in TABS.items()],
+        tabs=[(tab_url(key), TABS[key], key == tab) for key in shown],
     )
 
 
