@@ -299,8 +299,8 @@ def test_article_page_costs_constant_queries(author, db, queries, comments):
         post(author, "/article/hello-htmx/comments", body=f"Comment {n}")
     queries.clear()
     author.get("/article/hello-htmx")
-    # member, the article as the viewer sees it, its tags, its comments
-    assert len(queries) == 4, queries
+    # member, the article as the viewer sees it, its tags, its comments, reading list
+    assert len(queries) == 5, queries
 
 
 def test_your_feed_shows_followed_authors_only(author, reader, db):
@@ -323,8 +323,9 @@ def test_member_home_costs_constant_queries(app, author, db, queries, size):
     app.config["FEED_PAGE_SIZE"] = size
     queries.clear()
     author.get("/")
-    # member, count, page, tags, popular tags (+ the generation, for the cached tags)
-    assert len(queries) == 5, queries
+    # member, count, page, tags, popular tags, reading list (+ the generation, for the
+    # cached tags)
+    assert len(queries) == 6, queries
 
 
 # --- the editor's preview: live with htmx (the preview block only), a Preview button

@@ -136,5 +136,5 @@ def test_profile_costs_a_constant_number_of_queries(app, client, auth, db, queri
     app.config["FEED_PAGE_SIZE"] = size
     queries.clear()
     client.get("/profile/bob")
-    # member, profile with "following", count, page, tags
-    assert len(queries) == 5, queries
+    # member, profile with "following", count, page, tags, reading list
+    assert len(queries) == 6, queries

@@ -29,6 +29,7 @@ PAGES = [
     "/profile/bob",
     "/profile/ana?tab=favorited",
     "/search?q=hello",
+    "/reading-list",
 ]
 PAGES_FOR = {
     "ana": [*PAGES, "/settings", "/editor"],
@@ -51,6 +52,7 @@ BOOSTED_OR_PLAIN = {
     "auth.register",
     "auth.logout",
     "search.index",
+    "reading_list.index",
 }
 
 
@@ -87,13 +89,14 @@ def site(exploding: Flask, db):
     # bob favorites it and follows ana: his pages offer the undoing buttons too.
     bob.post("/article/hello-htmx/favorite", data={"csrf_token": csrf_token(bob)})
     bob.post("/profile/ana/follow", data={"csrf_token": csrf_token(bob)})
+    bob.post("/article/hello-htmx/save", data={"csrf_token": csrf_token(bob)})
     return {"ana": ana, "bob": bob, "visitor": exploding.test_client()}
 
 
-# POSTs anyone may send, so an ended session changes nothing for them: the theme (kept
-# in a visitor's session) and the editor's live preview (stores nothing: a writer whose
-# session ended keeps previewing, and keeps the text).
-OPEN_TO_VISITORS = {"/theme", "/editor/preview"}
+# POSTs anyone may send, so an ended session changes nothing for them: the theme and
+# the reading list (kept in a visitor's session), and the editor's live preview (stores
+# nothing: a writer whose session ended keeps previewing, and keeps the text).
+OPEN_TO_VISITORS = re.compile(r"^/theme$|^/editor/preview$|^/article/[^/]+/(un)?save$")
 
 
 def crawl(client: FlaskClient, who: str = "bob") -> list[tuple[str, Call]]:
@@ -153,7 +156,7 @@ def test_every_page_endpoint_is_called_by_htmx_or_is_a_whole_page(site, explodin
         rule.endpoint
         for rule in exploding.url_map.iter_rules()
         if rule.endpoint.split(".")[0] in ("home", "auth", "settings", "profiles", "articles",
-                                           "search")
+                                           "search", "reading_list")
     }  # fmt: skip
     assert pages - called == BOOSTED_OR_PLAIN - called
     assert called - pages == set()
@@ -162,7 +165,7 @@ def test_every_page_endpoint_is_called_by_htmx_or_is_a_whole_page(site, explodin
 def test_a_session_that_ended_elsewhere_is_sent_to_sign_in_and_back(site, exploding):
     """Tab B still shows a member's page; tab A signed out. B's actions ask to sign in."""
     for page, call in crawl(site["bob"]):
-        if call.method != "POST" or call.url in OPEN_TO_VISITORS:
+        if call.method != "POST" or OPEN_TO_VISITORS.match(call.url):
             continue
         ended = exploding.test_client()
         fresh = csrf_token(ended)  # a visitor's session, as after signing out
@@ -189,7 +192,7 @@ def test_a_session_that_ended_elsewhere_is_sent_to_sign_in_and_back(site, explod
 def test_a_session_lost_with_its_csrf_token_is_also_sent_to_sign_in(site, exploding):
     """With server-side sessions an expired session loses its CSRF token too."""
     for page, call in crawl(site["bob"]):
-        if call.method != "POST" or call.url in OPEN_TO_VISITORS:
+        if call.method != "POST" or OPEN_TO_VISITORS.match(call.url):
             continue
         response = send(exploding.test_client(), page, call)
         assert response.status_code == 401, call.where

@@ -8,7 +8,7 @@ from flask import Flask, current_app, g, request
 from flask import session as flask_session
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
-from web import signins
+from web import reading_list, signins
 from web.db import get_session
 from web.models import User, id_of
 
@@ -50,6 +50,10 @@ def _load(key: str) -> Member | None:
 def sign_in(user: User, *, remember: bool = False) -> None:
     """Sign this browser in as `user`, under a new session id (no fixation)."""
     key = signins.start(session=get_session(), user_id=id_of(user))
+    # What the visitor saved to read later joins the account's reading list.
+    saved = flask_session.pop(reading_list.SESSION_KEY, None)
+    if saved:
+        reading_list.merge(session=get_session(), user_id=id_of(user), article_ids=saved)
     login_user(Member(user, key), remember=remember)
     _renew_session_id()
 

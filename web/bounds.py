@@ -26,6 +26,8 @@ TAGS_TEXT_MAX = TAGS_MAX * (TAG_MAX + 2)
 COMMENT_MAX = 5000
 
 SEARCH_MAX = 200
+# Articles on one reader's reading list (a visitor's is kept in their session).
+READING_LIST_MAX = 200
 # Page numbers and list windows: far beyond any real list, well inside 32-bit integers.
 PAGE_MAX = 100_000
 LIMIT_MAX = 100

@@ -153,6 +153,21 @@ class Favorite(SQLModel, table=True):
     created_at: datetime = _timestamp()
 
 
+class ReadingListItem(SQLModel, table=True):
+    """An article a member saved to read later."""
+
+    __tablename__ = "reading_list_item"
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    article_id: int = Field(
+        foreign_key="article.id", primary_key=True, ondelete="CASCADE", index=True
+    )
+    added_at: datetime = _timestamp()
+
+    # A member's list, last saved first.
+    __table_args__ = (Index("ix_reading_list_item_user_id_added_at", "user_id", "added_at"),)
+
+
 class Comment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     body: str = Field(sa_type=Text)

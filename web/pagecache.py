@@ -21,6 +21,7 @@ from flask_wtf.csrf import generate_csrf
 
 from web.api.operations import MOUNTS
 from web.cache import generation, store
+from web.reading_list import SESSION_KEY
 
 PLACEHOLDER = "\x00csrf-token\x00"  # NUL never reaches a page: it cannot collide
 SHAPE_HEADERS = ("HX-Request", "HX-Target", "HX-Boosted", "HX-History-Restore-Request")
@@ -45,11 +46,12 @@ def init_app(app: Flask) -> None:
 
 
 def _visitor() -> bool:
-    """A visitor with nothing personal waiting: no sign-in (or remember-me), no token,
-    no flash message."""
+    """A visitor with nothing personal: no sign-in (or remember-me), no token, no flash
+    message, no reading list."""
     return (
         "_user_id" not in session
         and "_flashes" not in session
+        and SESSION_KEY not in session  # their reading list shows on every page
         and "remember_token" not in request.cookies
         and "Authorization" not in request.headers
     )

@@ -1,0 +1,97 @@
+"""The reading list: save any article to read later, signed in or not.
+
+A member's list is on their account; a visitor's lives in their session (which also
+keeps their pages out of the visitors' page cache, web.pagecache) and joins the
+account's at sign-in (web.auth.sign_in).
+"""
+
+from flask import Blueprint, Response, current_app, flash, g, redirect, session, url_for
+
+from web import reading_list as domain
+from web.articles import find_article
+from web.auth import current_member, next_from_request
+from web.db import get_session
+from web.models import id_of
+from web.pages.articles import ARTICLE_PLACES, pressed_place
+from web.pagination import offset_for, page_number
+from web.rendering import announce, component, render, respond, wants_fragment
+
+bp = Blueprint("reading_list", __name__)
+
+
+@bp.app_template_global()
+def reading_list() -> list[int]:
+    """The reader's saved article ids, last saved first (read once per request)."""
+    if "reading_list" not in g:
+        member = current_member()
+        g.reading_list = (
+            domain.saved_ids(session=get_session(), user_id=member.id)
+            if member is not None
+            else list(session.get(domain.SESSION_KEY, []))
+        )
+    return g.reading_list  # type: ignore[no-any-return]
+
+
+def _keep_for_visitor(ids: list[int]) -> None:
+    g.reading_list = ids
+    if ids:
+        session[domain.SESSION_KEY] = ids
+    else:
+        session.pop(domain.SESSION_KEY, None)  # an empty list: a plain visitor again
+
+
+@bp.get("/reading-list")
+def index() -> Response:
+    member = current_member()
+    ids, number, size = reading_list(), page_number(), current_app.config["FEED_PAGE_SIZE"]
+    page = domain.listed(
+        session=get_session(), ids=ids, page=number, size=size,
+        viewer_id=member.id if member else None,
+    )  # fmt: skip
+    if member is None:  # forget what was deleted since the visitor saved it
+        window = ids[offset_for(number, size) : offset_for(number, size) + size]
+        gone = set(window) - {article.id for article in page.items}
+        if gone:
+            _keep_for_visitor([i for i in ids if i not in gone])
+    if wants_fragment():
+        announce(f"Reading list, page {page.number} of {page.pages}")
+    return render("reading_list/index.html", parts=("feed",), page=page)
+
+
+@bp.post("/article/<slug>/save")
+def save(slug: str) -> Response:
+    return _set_saved(slug, True)
+
+
+@bp.post("/article/<slug>/unsave")
+def unsave(slug: str) -> Response:
+    return _set_saved(slug, False)
+
+
+def _set_saved(slug: str, on: bool) -> Response:
+    member = current_member()
+    db = get_session()
+    article = find_article(session=db, slug=slug, viewer_id=member.id if member else None)
+    article_id = id_of(article)
+    if member is not None:
+        change = domain.save if on else domain.remove
+        change(session=db, user_id=member.id, article_id=article_id)
+        g.pop("reading_list", None)
+    else:
+        ids = reading_list()
+        kept = domain.with_article(ids, article_id) if on else [i for i in ids if i != article_id]
+        _keep_for_visitor(kept)
+    message = f"{'Saved to' if on else 'Removed from'} your reading list: “{article.title}”."
+    if not wants_fragment():
+        flash(message)
+        return redirect(next_from_request(url_for("articles.show", slug=article.slug)), 303)
+    announce(message)
+    # The pressed button is swapped in place; its twin on the article's page and the
+    # count in the header follow.
+    place = pressed_place(f"save-{article_id}-", (*ARTICLE_PLACES, "list"))
+    twins = [p for p in ARTICLE_PLACES if p != place] if place in ARTICLE_PLACES else []
+    return respond(
+        component("save_button", article, place=place),
+        oob=[*(component("save_button", article, place=p, oob=True) for p in twins),
+             component("reading_list_count", len(reading_list()), oob=True)],
+    )  # fmt: skip
