@@ -2,12 +2,17 @@
 the writer's own profile (nowhere else), published from its page, then public."""
 
 from playwright.sync_api import expect
+from sqlmodel import Session, select
 
 from e2e.actors import Actor, check_axe, expect_status, sign_in, wait_for_htmx
 from e2e.conftest import MEMBER_PASSWORD
+from web.articles import delete_article
+from web.models import User
 
 
-def test_save_a_draft_find_it_and_publish_it(actor: Actor, new_actor, make_member, mode: str):
+def test_save_a_draft_find_it_and_publish_it(
+    actor: Actor, new_actor, make_member, live_app, mode: str
+):
     page = actor.page
     writer = make_member(f"drafter_{mode}")
     title = f"Half done {mode}"
@@ -60,3 +65,9 @@ def test_save_a_draft_find_it_and_publish_it(actor: Actor, new_actor, make_membe
     # Now public: on the home page for the other reader.
     reader.page.goto("/")
     expect(reader.page.get_by_role("heading", name=title)).to_be_visible()
+
+    # Tidy up: the other journeys count the articles of the shared site.
+    with Session(live_app.extensions["conduit.db"]) as session:
+        author = session.exec(select(User).where(User.username == username)).one()
+        slug = draft_url.rsplit("/", 1)[-1]
+        delete_article(session=session, slug=slug, editor_id=author.id)
