@@ -18,11 +18,13 @@ from pathlib import Path
 os.environ["CONDUIT_ENV"] = "testing"
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 from sqlmodel import Session
 
 from e2e.actors import MODES, Actor
+from tests.mailbox import Inbox
 from web import create_app
 from web.migrate import upgrade
 from web.seed import seed_demo
@@ -72,10 +74,24 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 @pytest.fixture(scope="session")
-def live_server(live_app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def mailbox() -> Iterator[Inbox]:
+    """A real SMTP server in this process: the live server sends its mail here."""
+    inbox = Inbox()
+    server = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    server.start()
+    inbox.url = f"smtp://127.0.0.1:{server.port}"
+    yield inbox
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    live_app: Flask, mailbox: Inbox, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """gunicorn with the production configuration, on a free loopback port."""
     port = _free_port()
     env = {
+        "MAIL_URL": mailbox.url,
         **os.environ,
         "CONDUIT_ENV": "testing",
         "DATABASE_URL": live_app.config["DATABASE_URL"],

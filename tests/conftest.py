@@ -8,6 +8,7 @@ this run is created and migrated, emptied after every test, and dropped at the e
 import os
 import re
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,9 @@ SERVER_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = SERVER_URL.startswith(("postgres://", "postgresql"))
 
 
+OUTBOX = tempfile.mkdtemp(prefix="conduit-outbox-")
+
+
 def make_test_app(database_url: str, **overrides: object) -> Flask:
     return create_app(
         {
@@ -40,6 +44,7 @@ def make_test_app(database_url: str, **overrides: object) -> Flask:
             "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}:cache:",
             "SESSION_KEY_PREFIX": f"test-{uuid.uuid4().hex}:session:",
             "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+            "MAIL_OUTBOX": OUTBOX,  # never the working tree's instance folder
             **overrides,
         }
     )

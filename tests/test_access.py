@@ -12,7 +12,8 @@ SAMPLE_ARGS = {"slug": "hello-htmx", "username": "ana", "comment_id": 1, "field"
 # session) and the editor's preview (stores nothing). Every other POST needs an account.
 OPEN_TO_VISITORS = {
     "auth.register", "auth.login", "auth.logout", "settings.theme", "articles.preview",
-    "reading_list.save", "reading_list.unsave",
+    "reading_list.save", "reading_list.unsave", "auth.forgot_password",
+    "auth.reset_password_page",
 }  # fmt: skip
 
 

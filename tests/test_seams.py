@@ -51,6 +51,8 @@ BOOSTED_OR_PLAIN = {
     "auth.login",
     "auth.register",
     "auth.logout",
+    "auth.forgot_password",
+    "auth.reset_password_page",
     "search.index",
     "reading_list.index",
 }

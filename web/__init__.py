@@ -19,6 +19,7 @@ from web import (
     gallery,
     health,
     limits,
+    mail,
     migrate,
     pagecache,
     rendering,
@@ -59,6 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     auth.init_app(app)
     limits.init_app(app)
+    mail.init_app(app)
     app.jinja_env.globals["current_theme"] = settings.current_theme
     blueprints = (
         home.bp, auth_pages.bp, settings.bp, profiles.bp, articles.bp, search.bp, health.bp,

@@ -109,6 +109,27 @@ class Settings(BaseSettings):
             "gunicorn reads the same variable.",
         ),
     ] = "127.0.0.1,::1"
+    mail_url: Annotated[
+        str | None,
+        _setting(
+            "unset",
+            "The SMTP server for password-reset mail: `smtp://user:password@host:25`, "
+            "`smtp+starttls://…:587` or `smtps://…:465`. Unset: each message is written to "
+            "`instance/outbox/` as an `.eml` file and its subject and link are logged.",
+        ),
+    ] = None
+    mail_default_sender: Annotated[
+        str,
+        _setting("`Conduit <no-reply@localhost>`", "The From: of every message."),
+    ] = "Conduit <no-reply@localhost>"
+    mail_timeout_seconds: Annotated[
+        PositiveInt,
+        _setting(
+            "`10`",
+            "How long sending may wait on the SMTP server; past it the reader is asked to "
+            "try again (never a 500).",
+        ),
+    ] = 10
     feed_page_size: Annotated[PositiveInt, _setting("`10`", "Articles per page in feeds.")] = 10
     jwt_expires_hours: Annotated[
         PositiveInt, _setting("`168`", "Lifetime of API tokens (signed with `SECRET_KEY`).")
@@ -189,6 +210,9 @@ def load(instance_path: str) -> dict[str, Any]:
         "CHECK_LIMIT_PER_IP": settings.check_limit_per_ip,
         "API_WRITE_LIMIT": settings.api_write_limit,
         "FORWARDED_ALLOW_IPS": settings.forwarded_allow_ips,
+        "MAIL_URL": settings.mail_url or None,
+        "MAIL_DEFAULT_SENDER": settings.mail_default_sender,
+        "MAIL_TIMEOUT": settings.mail_timeout_seconds,
         # Counters every worker and server shares: Redis, or else the database.
         "RATELIMIT_STORAGE_URI": settings.redis_url or "conduit+db://",
         "RATELIMIT_HEADERS_ENABLED": False,  # web.limits writes the standard ones

@@ -126,6 +126,14 @@ class LoginForm(Form):
     remember = BooleanField("Remember me on this device")
 
 
+class ForgotPasswordForm(Form):
+    email = EmailField("Email", _email, filters=[_strip])
+
+
+class ResetPasswordForm(Form):
+    password = PasswordField("New password", [InputRequired("Choose a password."), _new_password])
+
+
 class SettingsForm(Form):
     image = URLField(
         "Picture URL", [Optional(), _at_most(IMAGE_URL_MAX, "A picture URL")], filters=[_strip]

@@ -1,17 +1,20 @@
-"""Sign up, sign in, sign out, and the sign-up form's inline checks."""
+"""Sign up, sign in, sign out, the sign-up form's inline checks, and choosing a new
+password through an emailed link."""
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_limiter import RequestLimit
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
-from web.auth import current_member, next_from_request, sign_in, sign_out
+from web import mail
+from web.auth import current_member, next_from_request, sign_in, sign_out, sign_out_elsewhere
 from web.db import get_session
 from web.errors import in_words
-from web.forms import LoginForm, RegisterForm
+from web.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 from web.limits import limit_attempts, limit_checks, retry_after_seconds
+from web.passwords import member_for, reset_password, reset_token
 from web.rendering import component, render, respond
-from web.users import AccountConflict, authenticate, create_user
+from web.users import AccountConflict, authenticate, create_user, find_by_email
 
 bp = Blueprint("auth", __name__)
 
@@ -19,7 +22,11 @@ WRONG_CREDENTIALS = "That email and password do not match an account."
 PAGES = {
     "auth.login": ("auth/login.html", LoginForm),
     "auth.register": ("auth/register.html", RegisterForm),
+    "auth.forgot_password": ("auth/forgot.html", ForgotPasswordForm),
 }
+NOT_SENT = (
+    "We could not send the email just now. Nothing changed: please try again in a few minutes."
+)
 
 
 def _too_many(limit: RequestLimit) -> Response:
@@ -32,10 +39,10 @@ def _too_many(limit: RequestLimit) -> Response:
     return _page(template, form, status=429)
 
 
-def _page(template: str, form: FlaskForm, status: int | None = None) -> Response:
+def _page(template: str, form: FlaskForm, status: int | None = None, **context: object) -> Response:
     failed = form.errors or form.form_errors
     code = status or (422 if failed else 200)
-    return render(template, form=form, next=next_from_request(""), status=code)
+    return render(template, form=form, next=next_from_request(""), status=code, **context)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -97,3 +104,49 @@ def logout() -> Response:
     sign_out()
     flash("You have signed out.")
     return redirect(url_for("home.index"), 303)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limit_attempts(on_breach=_too_many)
+def forgot_password() -> Response:
+    """Ask for a link to choose a new password. The answer is the same whether or not
+    an account uses the address, and so is the work: a message goes out either way
+    (to an unknown address, one saying no account uses it)."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        address = form.email.data
+        member = find_by_email(session=get_session(), email=address)
+        try:
+            if member is not None:
+                link = url_for("auth.reset_password_page", token=reset_token(member),
+                               _external=True)  # fmt: skip
+                mail.send(address, "Choose a new Conduit password", "password_reset",
+                          member=member, link=link)  # fmt: skip
+            else:
+                link = url_for("auth.register", _external=True)
+                mail.send(address, "Your Conduit password", "no_account", link=link)
+        except mail.NotSent:
+            form.form_errors.append(NOT_SENT)
+            return _page("auth/forgot.html", form, status=503, sent_to=None)
+        return _page("auth/forgot.html", form, sent_to=address)
+    return _page("auth/forgot.html", form, sent_to=None)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"], endpoint="reset_password_page")
+def reset_password_view(token: str) -> Response:
+    """The emailed link: choose a new password, then be signed in with it; every other
+    sign-in and API token of the account ends. A used, expired or forged link says so."""
+    member = member_for(session=get_session(), token=token)
+    if member is None:
+        return render("auth/reset.html", form=None, member=None, status=410)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        reset_password(session=get_session(), user=member, password=form.password.data)
+        if current_member() is not None:
+            sign_out()
+        sign_in(member)
+        sign_out_elsewhere(member)
+        flash("Your password is changed and you are signed in. Everywhere else you were "
+              "signed in has been signed out.")  # fmt: skip
+        return redirect(url_for("home.index"), 303)
+    return _page("auth/reset.html", form, member=member)

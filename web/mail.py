@@ -1,0 +1,84 @@
+"""Email: multipart messages (plain text and HTML) made from templates, with the site's
+absolute links, sent over SMTP with Flask-Mailman.
+
+`MAIL_URL` names the server (`smtp://`, `smtp+starttls://` or `smtps://`, with optional
+`user:password@`). Without it, as under `make run`, each message is written to the
+instance folder's `outbox/` as an `.eml` file and its subject and links are logged, so
+every flow works out of the box. Sending waits at most `MAIL_TIMEOUT` seconds; a server
+that cannot be reached raises `NotSent`, which the pages turn into "try again".
+"""
+
+import re
+import secrets
+import smtplib
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from flask import Flask, current_app, render_template
+from flask_mailman import EmailMultiAlternatives, Mail
+from flask_mailman.backends.base import BaseEmailBackend
+
+mail = Mail()
+LINK = re.compile(r"https?://\S+")
+SCHEMES = {"smtp": (False, False), "smtp+starttls": (True, False), "smtps": (False, True)}
+
+
+class NotSent(Exception):
+    """The mail server could not take the message (down, refused, too slow)."""
+
+
+class OutboxBackend(BaseEmailBackend):
+    """Writes each message to `<instance>/outbox/<time>-<random>.eml` (no mail server)."""
+
+    def send_messages(self, email_messages: Sequence[Any]) -> int:
+        outbox = outbox_path()
+        outbox.mkdir(parents=True, exist_ok=True)
+        for message in email_messages:
+            name = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(4)}.eml"
+            (outbox / name).write_bytes(message.message().as_bytes())
+            links = " ".join(LINK.findall(message.body))
+            current_app.logger.info("Mail to %s: %s %s", ", ".join(message.to),
+                                    message.subject, links)  # fmt: skip
+        return len(email_messages)
+
+
+def outbox_path() -> Path:
+    return Path(current_app.config.get("MAIL_OUTBOX") or Path(current_app.instance_path) / "outbox")
+
+
+def init_app(app: Flask) -> None:
+    url = app.config.get("MAIL_URL")
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in SCHEMES:
+            raise ValueError(f"MAIL_URL must start with one of {', '.join(SCHEMES)}")
+        tls, ssl = SCHEMES[parts.scheme]
+        app.config.update(
+            MAIL_BACKEND="smtp",
+            MAIL_SERVER=parts.hostname or "localhost",
+            MAIL_PORT=parts.port or (465 if ssl else 587 if tls else 25),
+            MAIL_USERNAME=unquote(parts.username) if parts.username else None,
+            MAIL_PASSWORD=unquote(parts.password) if parts.password else None,
+            MAIL_USE_TLS=tls,
+            MAIL_USE_SSL=ssl,
+        )
+    else:
+        app.config["MAIL_BACKEND"] = OutboxBackend
+    mail.init_app(app)
+
+
+def send(to: str, subject: str, template: str, **context: Any) -> None:
+    """Send `mail/<template>.txt` and `.html` (rendered with `context`) to `to`.
+    Raises NotSent when the server cannot take it."""
+    text = render_template(f"mail/{template}.txt", **context)
+    html = render_template(f"mail/{template}.html", subject=subject, **context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    message.attach_alternative(html, "text/html")
+    try:
+        message.send()
+    except (OSError, smtplib.SMTPException) as error:
+        current_app.logger.warning("Mail to %s not sent: %s", to, error)
+        raise NotSent(str(error)) from error
