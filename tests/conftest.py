@@ -8,6 +8,7 @@ this run is created and migrated, emptied after every test, and dropped at the e
 import os
 import re
 import shutil
+import socket
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -16,11 +17,13 @@ from pathlib import Path
 os.environ["CONDUIT_ENV"] = "testing"
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, event, make_url, text
 from sqlmodel import Session, SQLModel
 
+from tests.mailbox import Inbox
 from web import create_app
 from web.migrate import upgrade
 
@@ -194,3 +197,29 @@ class AuthActions:
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
+
+
+# --- mail: a real SMTP server in the test process ---------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def inbox():  # type: ignore[no-untyped-def]
+    handler = Inbox()
+    server = Controller(handler, hostname="127.0.0.1", port=free_port())
+    server.start()
+    yield handler, server.port
+    server.stop()
+
+
+@pytest.fixture
+def mailing_app(db_url: str, inbox):  # type: ignore[no-untyped-def]
+    _handler, port = inbox
+    app = make_test_app(db_url, MAIL_URL=f"smtp://127.0.0.1:{port}")
+    yield app
+    app.extensions["conduit.db"].dispose()

@@ -60,7 +60,8 @@ def test_every_members_only_page_asks_visitors_to_sign_in_and_come_back(app, hel
     assert swept == {
         "articles.new", "articles.edit", "articles.delete", "articles.favorite",
         "articles.unfavorite", "articles.add_comment", "articles.delete_comment",
-        "articles.publish", "profiles.follow_user", "profiles.unfollow_user", "settings.edit",
+        "articles.publish", "addresses.send_again", "addresses.dismiss",
+        "profiles.follow_user", "profiles.unfollow_user", "settings.edit",
     }  # fmt: skip
 
 

@@ -28,6 +28,7 @@ from web import (
     seed,
     sessions,
 )
+from web.pages import addresses as address_pages
 from web.pages import articles, home, profiles, search, settings, syndication
 from web.pages import auth as auth_pages
 from web.pages import reading_list as reading_list_pages
@@ -64,7 +65,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["current_theme"] = settings.current_theme
     blueprints = (
         home.bp, auth_pages.bp, settings.bp, profiles.bp, articles.bp, search.bp, health.bp,
-        syndication.bp, reading_list_pages.bp,
+        syndication.bp, reading_list_pages.bp, address_pages.bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -18,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 from web.articles import ArticleDetail, ArticlePreview
 from web.comments import CommentView
 from web.forms import CommentForm, RegisterForm
+from web.models import User
 from web.pagination import Page
 from web.rendering import ROOT, Message
 from web.search import SearchResult
@@ -79,6 +80,7 @@ def sample_context() -> dict[str, Any]:
         "form": form,
         "signup": signup,
         "Message": Message,
+        "member": User(id=1, username="ana", email="ana@example.com", password_hash=""),
     }
 
 

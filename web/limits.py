@@ -206,3 +206,15 @@ def limit_attempts(
         )(view)
 
     return decorate
+
+
+def _signed_in_member() -> str:
+    from web.auth import current_member
+
+    member = current_member()
+    return f"member:{member.id}" if member is not None else "address:" + get_remote_address()
+
+
+def limit_mail(view: View) -> View:
+    """Limit the mail a member asks for (a confirmation link sent again) per member."""
+    return limiter.limit(_per_account, scope="mail-member", key_func=_signed_in_member)(view)

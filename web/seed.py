@@ -159,6 +159,7 @@ def _ensure_users(session: Session, fake: Faker, count: int, result: SeedResult)
                 email=f"{name.lower()}@example.com",
                 password_hash=password_hash,
                 bio=bio,
+                email_confirmed=True,  # demo accounts: nothing to confirm
             )
             session.add(user)
             result.users += 1

@@ -149,8 +149,9 @@ def update_account(
     _check_free(session, username=username, email=email, except_id=user.id)
     if username is not None:
         user.username = username
-    if email is not None:
+    if email is not None and email.lower() != user.email:
         user.email = email.lower()
+        user.email_confirmed = False  # a new address is unconfirmed until its link is opened
     if password:
         user.password_hash = hash_password(password)
     if bio is not None:

@@ -12,6 +12,7 @@ from web.db import get_session
 from web.errors import in_words
 from web.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 from web.limits import limit_attempts, limit_checks, retry_after_seconds
+from web.pages.addresses import send_confirmation
 from web.passwords import member_for, reset_password, reset_token
 from web.rendering import component, render, respond
 from web.users import AccountConflict, authenticate, create_user, find_by_email
@@ -65,6 +66,11 @@ def register() -> Response:
         else:
             sign_in(user)
             flash(f"Welcome to Conduit, {user.username}!")
+            try:
+                send_confirmation(user)
+            except mail.NotSent:
+                flash("We could not send the link to confirm your address just now: use "
+                      "“Send it again” in a few minutes.")  # fmt: skip
             return redirect(next_from_request(), 303)
     return _page("auth/register.html", form)
 

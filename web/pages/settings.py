@@ -2,6 +2,7 @@
 
 from flask import Blueprint, Response, flash, redirect, request, session, url_for
 
+from web import mail
 from web.auth import (
     current_member,
     members_only,
@@ -11,6 +12,8 @@ from web.auth import (
 )
 from web.db import get_session
 from web.forms import SettingsForm
+from web.models import User
+from web.pages.addresses import send_confirmation
 from web.rendering import announce, layout_block, render, respond, wants_fragment
 from web.users import THEMES, AccountConflict, check_password, set_theme, update_account
 
@@ -28,12 +31,13 @@ def edit() -> Response:
         if form.new_password.data and not check_password(user, form.current_password.data):
             form.current_password.errors.append("That is not your current password.")
         else:
+            # A new address takes effect once it is confirmed (web.addresses).
+            moving = form.email.data.lower() != user.email.lower()
             try:
                 update_account(
                     session=get_session(),
                     user=user,
                     username=form.username.data,
-                    email=form.email.data,
                     password=form.new_password.data or None,
                     bio=form.bio.data,
                     image=form.image.data,
@@ -44,9 +48,19 @@ def edit() -> Response:
             else:
                 if form.new_password.data:
                     sign_out_elsewhere(user)  # a new password ends every other sign-in
-                flash("Settings saved.")
+                flash("Settings saved." + (_moving(user, form.email.data) if moving else ""))
                 return redirect(url_for("settings.edit"), 303)
     return render("settings/edit.html", form=form, status=422 if form.errors else 200)
+
+
+def _moving(user: User, address: str) -> str:
+    """Ask the new address to confirm (and tell the old one); what to say about it."""
+    try:
+        send_confirmation(user, address)
+    except mail.NotSent:
+        return (f" We could not send the link to confirm {address} just now, so your "
+                "address is unchanged: please try again in a few minutes.")  # fmt: skip
+    return f" We sent a link to {address}: your address changes when you open it."
 
 
 @bp.post("/theme")
