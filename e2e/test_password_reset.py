@@ -30,6 +30,7 @@ def test_a_member_gets_back_in_through_the_emailed_link(
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
     if mode != "nojs":
         expect(page.get_by_role("heading", level=1)).to_be_focused()
+    check_axe(actor, themes=("light",))
 
     page.goto(reset_link(mailbox.last_to(email)))
     wait_for_htmx(actor)

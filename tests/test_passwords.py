@@ -2,6 +2,7 @@
 its expiry, its single use, and what choosing a new password ends."""
 
 import email
+import logging
 import re
 import time
 from email import policy
@@ -157,12 +158,14 @@ def test_without_a_mail_server_messages_land_in_the_outbox(db_url, tmp_path: Pat
     app = make_test_app(db_url, MAIL_URL=None, MAIL_OUTBOX=str(tmp_path))
     client = app.test_client()
     AuthActions(client).register("bo")
-    caplog.set_level("INFO")
+    logger = logging.getLogger("conduit.mail")
+    logger.addHandler(caplog.handler)
     before = set(tmp_path.glob("*.eml"))  # the sign-up's own message
     assert ask(client, "bo@example.com").status_code == 200
     [saved] = set(tmp_path.glob("*.eml")) - before
     message = email.message_from_bytes(saved.read_bytes(), policy=policy.default)
     link = link_in(message)  # type: ignore[arg-type]
+    logger.removeHandler(caplog.handler)
     assert link in caplog.text  # and logged, for the developer at `make run`
     app.extensions["conduit.db"].dispose()
 

@@ -8,9 +8,11 @@ every flow works out of the box. Sending waits at most `MAIL_TIMEOUT` seconds; a
 that cannot be reached raises `NotSent`, which the pages turn into "try again".
 """
 
+import logging
 import re
 import secrets
 import smtplib
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +24,7 @@ from flask_mailman import EmailMultiAlternatives, Mail
 from flask_mailman.backends.base import BaseEmailBackend
 
 mail = Mail()
+log = logging.getLogger("conduit.mail")  # what the outbox received, for the developer
 LINK = re.compile(r"https?://\S+")
 SCHEMES = {"smtp": (False, False), "smtp+starttls": (True, False), "smtps": (False, True)}
 
@@ -40,8 +43,8 @@ class OutboxBackend(BaseEmailBackend):
             name = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(4)}.eml"
             (outbox / name).write_bytes(message.message().as_bytes())
             links = " ".join(LINK.findall(message.body))
-            current_app.logger.info("Mail to %s: %s %s", ", ".join(message.to),
-                                    message.subject, links)  # fmt: skip
+            log.info("Mail to %s: %s %s (%s)", ", ".join(message.to), message.subject, links,
+                     outbox / name)  # fmt: skip
         return len(email_messages)
 
 
@@ -50,6 +53,10 @@ def outbox_path() -> Path:
 
 
 def init_app(app: Flask) -> None:
+    if not log.handlers:
+        log.addHandler(logging.StreamHandler(sys.stderr))
+        log.setLevel(logging.INFO)
+        log.propagate = False
     url = app.config.get("MAIL_URL")
     if url:
         parts = urlsplit(url)
