@@ -4,6 +4,7 @@ Lookups and permissions are the domain's (it raises NotFound, Moved or NotAllowe
 `web.errors` answers); these views choose what to show and how to answer.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, request, url_for
@@ -219,16 +220,25 @@ def _set_favorite(slug: str, on: bool) -> Response:
     viewer = signed_in_member()
     article = set_favorite(session=get_session(), slug=slug, user_id=viewer.id, on=on)
     message = f"{'Added to' if on else 'Removed from'} your favorites: “{article.title}”."
+    return toggled("favorite", article, message, viewer)
+
+
+def toggled(
+    kind: str, article: Any, message: str, *args: Any, also: Iterable[Markup] = ()
+) -> Response:
+    """The answer to an article's toggle button (`<kind>_button`: favorite, save).
+    Without JS, back to the page with the message. With htmx, the pressed button in
+    place, its twin on the article's page and `also` out-of-band, the message announced."""
     if not wants_fragment():
         flash(message)
         return redirect(next_from_request(url_for("articles.show", slug=article.slug)), 303)
     announce(message)
-    # The pressed button is swapped in place; its twin on the article's page follows.
-    place = pressed_place(f"favorite-{article.id}-", (*ARTICLE_PLACES, "list"))
+    button = f"{kind}_button"
+    place = pressed_place(f"{kind}-{article.id}-", (*ARTICLE_PLACES, "list"))
     twins = [p for p in ARTICLE_PLACES if p != place] if place in ARTICLE_PLACES else []
     return respond(
-        component("favorite_button", article, viewer, place=place),
-        oob=[component("favorite_button", article, viewer, place=p, oob=True) for p in twins],
+        component(button, article, *args, place=place),
+        oob=[*(component(button, article, *args, place=p, oob=True) for p in twins), *also],
     )
 
 

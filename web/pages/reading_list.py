@@ -5,16 +5,16 @@ keeps their pages out of the visitors' page cache, web.pagecache) and joins the
 account's at sign-in (web.auth.sign_in).
 """
 
-from flask import Blueprint, Response, current_app, flash, g, redirect, session, url_for
+from flask import Blueprint, Response, current_app, g, session
 
 from web import reading_list as domain
 from web.articles import find_article
-from web.auth import current_member, next_from_request
+from web.auth import current_member
 from web.db import get_session
 from web.models import id_of
-from web.pages.articles import ARTICLE_PLACES, pressed_place
+from web.pages.articles import toggled
 from web.pagination import offset_for, page_number
-from web.rendering import announce, component, render, respond, wants_fragment
+from web.rendering import announce, component, render, wants_fragment
 
 bp = Blueprint("reading_list", __name__)
 
@@ -82,16 +82,5 @@ def _set_saved(slug: str, on: bool) -> Response:
         kept = domain.with_article(ids, article_id) if on else [i for i in ids if i != article_id]
         _keep_for_visitor(kept)
     message = f"{'Saved to' if on else 'Removed from'} your reading list: “{article.title}”."
-    if not wants_fragment():
-        flash(message)
-        return redirect(next_from_request(url_for("articles.show", slug=article.slug)), 303)
-    announce(message)
-    # The pressed button is swapped in place; its twin on the article's page and the
-    # count in the header follow.
-    place = pressed_place(f"save-{article_id}-", (*ARTICLE_PLACES, "list"))
-    twins = [p for p in ARTICLE_PLACES if p != place] if place in ARTICLE_PLACES else []
-    return respond(
-        component("save_button", article, place=place),
-        oob=[*(component("save_button", article, place=p, oob=True) for p in twins),
-             component("reading_list_count", len(reading_list()), oob=True)],
-    )  # fmt: skip
+    count = component("reading_list_count", len(reading_list()), oob=True)  # the header's
+    return toggled("save", article, message, also=[count])
