@@ -74,7 +74,7 @@ def test_markdown_features_survive():
         "<code>code</code>",
         "<li>a</li>",
         "<blockquote>",
-        "<pre><code>print(1)",
+        '<pre class="highlight"><code><span class="nb">print</span>',
         '<img src="https://example.com/p.png" alt="pic">',
     ]:
         assert fragment in html
@@ -120,3 +120,19 @@ def test_images_show_only_from_https_or_this_site(source, expected):
     assert expected in html
     if "<a " in expected:
         assert "<img" not in html
+
+
+def test_fenced_code_in_a_known_language_is_highlighted_on_the_server():
+    html = str(render_markdown('```python\ndef greet(name):\n    return "<b>hi</b>"  # ok\n```'))
+    assert html.startswith('<pre class="highlight"><code>')
+    assert '<span class="k">def</span>' in html
+    assert '<span class="nf">greet</span>' in html
+    assert '<span class="s2">"&lt;b&gt;hi&lt;/b&gt;"</span>' in html  # still escaped
+    assert '<span class="c1"># ok</span>' in html
+
+
+def test_unknown_languages_stay_plain_and_bodies_cannot_borrow_classes():
+    html = str(render_markdown("```klingon\n<b>x</b>\n```"))
+    assert html == "<pre><code>&lt;b&gt;x&lt;/b&gt;\n</code></pre>\n"
+    # Raw HTML is never passed through, so no class reaches the page but highlighting's.
+    assert "<span" not in str(render_markdown('<span class="k">x</span> `code`'))
