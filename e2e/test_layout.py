@@ -1,0 +1,57 @@
+"""The layout at phone, tablet and desktop widths: nothing scrolls sideways, the header
+stays one row from 768 px up (two at most on a phone), and the menu disclosure works
+with the keyboard."""
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from e2e.actors import Actor, check_axe, sign_in, tab_to
+from e2e.conftest import MEMBER_PASSWORD
+
+WIDTHS = (390, 768, 1024, 1280)
+ONE_ROW = 70  # px: the header's height when everything fits on one line
+
+
+def pages_to_check(page) -> list[str]:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    article = page.locator("article.preview h3 a").first.get_attribute("href")
+    return ["/", str(article), "/login", "/reading-list", "/search?q=the"]
+
+
+@pytest.mark.parametrize("member", [False, True], ids=["visitor", "member"])
+def test_no_width_scrolls_sideways_and_the_header_stays_short(
+    browser: Browser, base_url: str, make_member, member: bool
+):
+    context = browser.new_context(base_url=base_url)
+    page = context.new_page()
+    if member:
+        sign_in(Actor(page, "js"), make_member("wide_and_narrow"), MEMBER_PASSWORD)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 800})
+        for url in pages_to_check(page):
+            page.goto(url)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, f"{url} scrolls sideways by {overflow}px at {width}px"
+            header = page.locator(".site-header").bounding_box()
+            assert header is not None
+            limit = ONE_ROW if width >= 768 else 2 * ONE_ROW - 30
+            assert header["height"] <= limit, f"header {header['height']}px at {width}px on {url}"
+    context.close()
+
+
+def test_the_phone_menu_opens_with_the_keyboard(browser: Browser, base_url: str):
+    context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    page.goto("/")
+    links = page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in")
+    expect(links).to_be_hidden()
+    menu = page.get_by_text("Menu", exact=True)
+    tab_to(page, menu)
+    page.keyboard.press("Enter")
+    expect(links).to_be_visible()
+    check_axe(Actor(page, "keyboard"), themes=("light", "dark"))
+    page.keyboard.press("Tab")  # into the menu: its first link
+    expect(page.get_by_role("link", name="Home", exact=True)).to_be_focused()
+    context.close()
