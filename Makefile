@@ -8,7 +8,7 @@ PORT ?= 5000
 STAMPS := .stamps
 FLASK := CONDUIT_ENV=development $(BIN)/flask --app web
 
-.PHONY: setup run test test-unit test-e2e lint browser clean bench
+.PHONY: setup run test test-unit test-e2e lint browser clean bench screenshots
 
 setup: $(STAMPS)/python $(STAMPS)/npm $(STAMPS)/vendor
 	$(FLASK) db upgrade
@@ -63,3 +63,7 @@ lint: $(STAMPS)/python
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor $(STAMPS) .pytest_cache .ruff_cache
+
+# Every page and key state at four widths in both themes: screenshots/index.html
+screenshots: setup browser
+	$(BIN)/python -m e2e.screenshots
