@@ -136,7 +136,8 @@ def test_article_list_heading_items_empty_and_pages(macro):
         Page(items=[], number=1, size=10, total=0), "Global feed", "Nothing.", "home.index"
     )
     assert 'id="feed-heading"' in empty
-    assert 'Global feed<span class="feed-page"> · page 1 of 1</span>' in empty
+    assert '<span class="visually-hidden">Global feed, </span>' in empty
+    assert '<span class="feed-page">page 1 of 1</span>' in empty
     assert '<p class="empty">Nothing.</p>' in empty
     assert "pagination" not in empty
     preview = ArticlePreview(

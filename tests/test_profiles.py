@@ -29,7 +29,10 @@ def test_profile_page_lists_the_members_articles(client):
     assert "Writes about &lt;b&gt;Flask&lt;/b&gt;." in html
     assert html.count('<article class="preview"') == 10
     assert 'aria-current="page">Articles</a>' in html
-    assert 'Articles<span class="feed-page"> · page 1 of 2</span>' in html
+    assert (
+        '<span class="visually-hidden">Articles, </span><span class="feed-page">page 1 of 2</span>'
+        in html
+    )
     assert 'href="/profile/bob?page=2"' in html
 
 
