@@ -28,10 +28,15 @@ from web import (
     seed,
     sessions,
 )
+
+# Page blueprints named apart from the domain modules they share a noun with (web.articles,
+# web.search...): a package attribute must keep naming the domain module.
 from web.pages import addresses as address_pages
-from web.pages import articles, home, profiles, search, settings, syndication
+from web.pages import articles as article_pages
 from web.pages import auth as auth_pages
+from web.pages import home, profiles, settings, syndication
 from web.pages import reading_list as reading_list_pages
+from web.pages import search as search_pages
 
 csrf = CSRFProtect()
 
@@ -64,13 +69,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     app.jinja_env.globals["current_theme"] = settings.current_theme
     blueprints = (
-        home.bp, auth_pages.bp, settings.bp, profiles.bp, articles.bp, search.bp, health.bp,
-        syndication.bp, reading_list_pages.bp, address_pages.bp,
+        home.bp, auth_pages.bp, settings.bp, profiles.bp, article_pages.bp, search_pages.bp,
+        health.bp, syndication.bp, reading_list_pages.bp, address_pages.bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     api.init_app(app, csrf)
-    csrf.exempt(articles.preview)  # stores nothing; works on after the session ended
+    csrf.exempt(article_pages.preview)  # stores nothing; works on after the session ended
     gallery.init_app(app)
     app.cli.add_command(migrate.db_command)
     app.cli.add_command(seed.seed_command)
