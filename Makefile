@@ -25,19 +25,8 @@ $(STAMPS)/npm: package.json package-lock.json
 	@mkdir -p $(STAMPS) && touch $@
 
 # Front-end packages are copied from node_modules, never committed.
-$(STAMPS)/vendor: $(STAMPS)/npm
-	mkdir -p static/vendor/swagger-ui
-	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
-	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
-	  static/vendor/swagger-ui/
-	mkdir -p static/vendor/fonts
-	for weight in 400 600 700; do \
-	  cp node_modules/@fontsource/inter/files/inter-latin-$$weight-normal.woff2 static/vendor/fonts/; \
-	done
-	for face in 400-normal 400-italic 700-normal 700-italic; do \
-	  cp node_modules/@fontsource/source-serif-4/files/source-serif-4-latin-$$face.woff2 \
-	    static/vendor/fonts/; \
-	done
+$(STAMPS)/vendor: $(STAMPS)/npm deploy/vendor-assets
+	deploy/vendor-assets node_modules static/vendor
 	@touch $@
 
 run: setup
