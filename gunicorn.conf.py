@@ -20,6 +20,9 @@ max_requests = 2000  # recycle workers now and then, with jitter so they do not 
 max_requests_jitter = 200
 # The app loads once in the master; workers fork from it and open their own connections.
 preload_app = True
+# No control socket (gunicornc): it would live in $HOME, shared by every instance on a
+# host and absent from a read-only container. Signals (HUP, TERM) manage the server.
+control_socket_disable = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # Each request is logged once, by the app (web/requestlog.py: JSON with its request id,

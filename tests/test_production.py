@@ -84,8 +84,10 @@ def test_production_cookies_and_hsts(db_url, monkeypatch):
     assert prod["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert prod["CORS_ORIGINS"] == []
     production_app = make_test_app(db_url, CONDUIT_ENV="production", SESSION_COOKIE_SECURE=True)
-    response = production_app.test_client().get("/login")
+    response = production_app.test_client().get("/login", base_url="https://localhost")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    plain = production_app.test_client().get("/login")  # HTTP: HSTS would mean nothing
+    assert "Strict-Transport-Security" not in plain.headers
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie
     assert "HttpOnly" in cookie
@@ -115,6 +117,31 @@ def test_one_trusted_proxy(client):
     ).json
     assert seen == {"ip": "203.0.113.7", "scheme": "https", "host": "conduit.example"}
     assert client.get("/_whoami").json["ip"] == "127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    ("trusted", "peer", "believed"),
+    [
+        ("127.0.0.1,::1", "127.0.0.1", True),
+        ("127.0.0.1,::1", "10.0.0.5", False),
+        ("10.0.0.0/8, 192.168.1.2", "10.0.0.5", True),
+        ("*", "172.18.0.4", True),  # compose: the app servers are reachable by nginx only
+        ("", "127.0.0.1", False),
+    ],
+)
+def test_which_proxies_are_believed(trusted, peer, believed):
+    from web.security import TrustedProxies
+
+    def echo(environ, start_response):
+        start_response("200 OK", [])
+        return [environ["REMOTE_ADDR"].encode()]
+
+    proxies = TrustedProxies(echo, trusted)
+    environ = {"REMOTE_ADDR": peer, "HTTP_X_FORWARDED_FOR": "203.0.113.7",
+               "REQUEST_METHOD": "GET", "PATH_INFO": "/", "SERVER_NAME": "x",
+               "SERVER_PORT": "80", "wsgi.url_scheme": "http"}  # fmt: skip
+    seen = b"".join(proxies(environ, lambda *_: None)).decode()
+    assert seen == ("203.0.113.7" if believed else peer)
 
 
 def test_health_endpoints(client):
@@ -238,7 +265,10 @@ def test_dockerfile_structure():
     assert "/healthz" in web
     assert 'CMD ["gunicorn", "-c", "gunicorn.conf.py", "web:create_app()"]' in web
     assert "npm ci" in dockerfile
-    assert "htmx.min.js" in dockerfile
+    assert "vendor-assets" in dockerfile  # the same list of front-end files as make setup
+    for base in ("NODE_IMAGE", "PYTHON_IMAGE", "NGINX_IMAGE"):  # local images can stand in
+        assert re.search(rf"^ARG {base}=\S+$", dockerfile, re.M)
+        assert f"FROM ${{{base}}}" in dockerfile
     assert "SECRET_KEY" not in dockerfile
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".venv", "node_modules", "static/vendor", ".env"} <= set(ignored)
@@ -254,10 +284,18 @@ def test_compose_structure():
         assert app["environment"]["DATABASE_URL"].startswith("postgresql+psycopg://")
         assert app["environment"]["REDIS_URL"] == "redis://redis:6379/0"
         assert "${SECRET_KEY:?" in app["environment"]["SECRET_KEY"]
+        assert app["environment"]["INSTANCE_NAME"] == name
         assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert app["read_only"] is True
+        assert app["tmpfs"] == ["/tmp"]
+        assert app["environment"]["MAIL_OUTBOX"].startswith("/tmp/")  # writable there only
     assert services["migrate"]["command"] == ["flask", "--app", "web", "db", "upgrade"]
     assert services["nginx"]["build"]["target"] == "proxy"
-    assert services["nginx"]["ports"] == ["8080:80"]
+    assert services["nginx"]["ports"] == ["${CONDUIT_PORT:-8080}:80"]
+    assert services["nginx"]["depends_on"]["app1"]["condition"] == "service_healthy"
+    # Official images by default; deploy/docker-smoke names local stand-ins instead.
+    assert services["postgres"]["image"] == "${POSTGRES_IMAGE:-postgres:15-bookworm}"
+    assert services["app1"]["build"]["args"]["PYTHON_IMAGE"].startswith("${PYTHON_IMAGE:-python:")
 
 
 def _render(tmp_path: Path) -> Path:

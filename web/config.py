@@ -118,6 +118,13 @@ class Settings(BaseSettings):
             "`instance/outbox/` as an `.eml` file and its subject and link are logged.",
         ),
     ] = None
+    mail_outbox: Annotated[
+        str | None,
+        _setting(
+            "`instance/outbox`",
+            "Where messages are written when `MAIL_URL` is unset (a writable folder).",
+        ),
+    ] = None
     mail_default_sender: Annotated[
         str,
         _setting("`Conduit <no-reply@localhost>`", "The From: of every message."),
@@ -211,6 +218,7 @@ def load(instance_path: str) -> dict[str, Any]:
         "API_WRITE_LIMIT": settings.api_write_limit,
         "FORWARDED_ALLOW_IPS": settings.forwarded_allow_ips,
         "MAIL_URL": settings.mail_url or None,
+        "MAIL_OUTBOX": settings.mail_outbox or None,
         "MAIL_DEFAULT_SENDER": settings.mail_default_sender,
         "MAIL_TIMEOUT": settings.mail_timeout_seconds,
         # Counters every worker and server shares: Redis, or else the database.

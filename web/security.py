@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from ipaddress import ip_address, ip_network
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Scripts and styles from this origin only: no inline code, no eval (htmx is configured
@@ -37,7 +37,7 @@ class TrustedProxies:
         self.app = app
         self.fixed = ProxyFix(app, x_for=1, x_proto=1, x_host=1)
         self.anyone = trusted.strip() == "*"
-        self.networks = list(_networks(trusted.split(",")))
+        self.networks = [] if self.anyone else list(_networks(trusted.split(",")))
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if self.anyone or self._trusted(environ.get("REMOTE_ADDR", "")):
@@ -70,6 +70,6 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Permissions-Policy", PERMISSIONS)
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if production:
+        if production and request.is_secure:  # HSTS means something over HTTPS only
             headers.setdefault("Strict-Transport-Security", HSTS)
         return response
