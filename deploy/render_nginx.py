@@ -3,6 +3,9 @@
     python deploy/render_nginx.py --upstream 127.0.0.1:8001 --upstream 127.0.0.1:8002 \\
         --listen 8080 --static-root "$PWD/static" --runtime /tmp/conduit-nginx > nginx.conf
     nginx -c "$PWD/nginx.conf"
+
+With --tls-cert and --tls-key, nginx serves HTTPS (HTTP/2) on --tls-listen and plain
+HTTP on --listen only redirects there.
 """
 
 import argparse
@@ -23,9 +26,20 @@ def render(
     runtime: str = "/tmp/conduit-nginx",
     max_body: str = "1m",
     mime_types: str = "/etc/nginx/mime.types",
+    log_to_stdio: bool = False,
+    tls_cert: str | None = None,
+    tls_key: str | None = None,
+    tls_listen: str = "443",
+    accounts_rate: str = "30r/m",
+    accounts_burst: int = 20,
+    api_write_rate: str = "120r/m",
+    api_write_burst: int = 60,
 ) -> str:
     if not upstreams:
         raise ValueError("at least one --upstream is needed")
+    if bool(tls_cert) != bool(tls_key):
+        raise ValueError("--tls-cert and --tls-key go together")
+    https_port = tls_listen.rsplit(":", 1)[-1]
     environment = Environment(
         loader=FileSystemLoader(HERE), undefined=StrictUndefined, keep_trailing_newline=True
     )
@@ -37,6 +51,16 @@ def render(
         runtime=runtime.rstrip("/"),
         max_body=max_body,
         mime_types=mime_types,
+        log_to_stdio=log_to_stdio,
+        tls=bool(tls_cert),
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        tls_listen=tls_listen,
+        https_port_suffix="" if https_port == "443" else f":{https_port}",
+        accounts_rate=accounts_rate,
+        accounts_burst=accounts_burst,
+        api_write_rate=api_write_rate,
+        api_write_burst=api_write_burst,
     )
 
 
@@ -53,18 +77,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runtime", default="/tmp/conduit-nginx", help="pid, logs, temp files")
     parser.add_argument("--max-body", default="1m")
     parser.add_argument("--mime-types", default="/etc/nginx/mime.types")
-    args = parser.parse_args(argv)
-    sys.stdout.write(
-        render(
-            upstreams=args.upstream,
-            listen=args.listen,
-            server_name=args.server_name,
-            static_root=args.static_root,
-            runtime=args.runtime,
-            max_body=args.max_body,
-            mime_types=args.mime_types,
-        )
+    parser.add_argument(
+        "--log-to-stdio", action="store_true", help="logs to stdout/stderr (containers)"
     )
+    parser.add_argument("--tls-cert", help="certificate chain (PEM): serve HTTPS")
+    parser.add_argument("--tls-key", help="its private key (PEM)")
+    parser.add_argument("--tls-listen", default="443")
+    parser.add_argument(
+        "--accounts-rate", default="30r/m", help="sign-in/sign-up POSTs per client address"
+    )
+    parser.add_argument("--accounts-burst", type=int, default=20)
+    parser.add_argument("--api-write-rate", default="120r/m", help="API writes per address")
+    parser.add_argument("--api-write-burst", type=int, default=60)
+    args = parser.parse_args(argv)
+    try:
+        sys.stdout.write(render(upstreams=args.upstream, **{
+            key: value for key, value in vars(args).items() if key != "upstream"
+        }))  # fmt: skip
+    except ValueError as error:
+        parser.error(str(error))
 
 
 if __name__ == "__main__":

@@ -276,9 +276,10 @@ def main() -> None:
     # Everyone comes from this machine: limits per address would only measure themselves.
     limits = {"SIGNIN_LIMIT_PER_IP": "100000 per minute",
               "SIGNIN_LIMIT_PER_ACCOUNT": "100000 per minute"}  # fmt: skip
+    edge = {"accounts_rate": "100000r/m", "api_write_rate": "100000r/m"}  # nginx's, likewise
     with (
         tempfile.TemporaryDirectory() as runtime,
-        stack(server_url, redis_url, Path(runtime), **limits) as running,
+        stack(server_url, redis_url, Path(runtime), edge_limits=edge, **limits) as running,
     ):
         ok = soak(running, args.seconds, args.people)
         if not ok:

@@ -1,137 +1,258 @@
-"""Scale-out: two gunicorn app servers behind nginx, on PostgreSQL and Redis.
+"""Scale-out: two gunicorn app servers behind nginx over HTTPS, on PostgreSQL and Redis.
 
 Run by .ci/run (`pytest -m scaleout`) with DATABASE_URL and REDIS_URL pointing at
-servers and nginx installed. Through nginx it signs up, signs in, writes an article and
-reads it back while requests alternate between the instances; it checks static files
-come from nginx with cache headers, X-Request-ID round-trips and /readyz is green.
-Everything it starts (processes, a database of its own) is stopped or dropped.
+servers and nginx and openssl installed. nginx terminates TLS with a certificate made for
+the run and the apps run in production mode. Through nginx: a member's journey
+(deploy/journey.py) while requests alternate between the instances, static files with
+cache headers, the HTTP to HTTPS redirect and HSTS, X-Request-ID, /readyz, a stalled
+body, a rolling restart under steady traffic with no failed request and no lost write,
+and nginx's own request-rate limits. Everything started is stopped or dropped.
 """
 
 import os
 import re
 import shutil
-import uuid
+import socket
+import subprocess
+import threading
+import time
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
-from deploy.stack import stack
+from deploy.journey import Browser, https_session, member_journey, static_from_nginx
+from deploy.stack import Stack, stack
 
 pytestmark = pytest.mark.scaleout
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     server_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL")
     if not server_url.startswith("postgres"):
         pytest.fail("the scale-out test needs DATABASE_URL pointing at PostgreSQL")
     if not redis_url:
         pytest.fail("the scale-out test needs REDIS_URL")
-    if shutil.which("nginx") is None:
-        pytest.fail("the scale-out test needs nginx (apt-get install nginx)")
-    with stack(server_url, redis_url, tmp_path_factory.mktemp("scaleout")) as running:
-        yield running.url
+    for tool in ("nginx", "openssl"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"the scale-out test needs {tool} (apt-get install {tool})")
+    runtime = tmp_path_factory.mktemp("scaleout")
+    # The restart test writes steadily as one member: the app's API limit stays out of it.
+    with stack(server_url, redis_url, runtime, tls=True, API_WRITE_LIMIT="1000 per minute") as up:
+        yield up
 
 
-CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+@pytest.fixture
+def client(running: Stack) -> requests.Session:
+    return https_session(running.ca)
 
 
-def _token(browser: requests.Session, url: str) -> str:
-    match = CSRF.search(browser.get(url, timeout=10).text)
-    assert match
-    return match.group(1)
+def test_a_member_journey_across_two_instances_over_https(running: Stack):
+    assert running.url.startswith("https://")
+    browser = Browser(running.url, ca=running.ca)
+    path = member_journey(browser, ["app1", "app2"])
+    page = browser.get(path)
+    # The app sees the scheme through its one trusted proxy: its own links say https.
+    canonical = re.search(r'<link rel="canonical" href="([^"]+)"', page.text)
+    assert canonical
+    assert canonical.group(1) == running.url + path
+    assert page.headers["Strict-Transport-Security"].startswith("max-age=")
+    session = browser.session.cookies.get_dict()
+    assert session  # the production cookies (Secure) travel over HTTPS
+    assert all(cookie.secure for cookie in browser.session.cookies)
 
 
-def test_a_member_journey_across_two_instances(site: str):
-    browser = requests.Session()
-    served_by: list[str] = []
-    browser.hooks["response"].append(
-        lambda response, *_args, **_kwargs: served_by.append(
-            response.headers.get("X-Served-By", "")
-        )
-    )
-    name = f"scaler{uuid.uuid4().hex[:6]}"
-
-    signed_up = browser.post(
-        f"{site}/register",
-        data={"username": name, "email": f"{name}@example.com", "password": "long enough",
-              "csrf_token": _token(browser, f"{site}/register")},
-        timeout=10,
-    )  # fmt: skip
-    assert signed_up.status_code == 200, signed_up.text[:500]
-    assert f"Welcome to Conduit, {name}!" in signed_up.text
-
-    browser.post(f"{site}/logout", data={"csrf_token": _token(browser, f"{site}/")}, timeout=10)
-    signed_in = browser.post(
-        f"{site}/login",
-        data={"email": f"{name}@example.com", "password": "long enough",
-              "csrf_token": _token(browser, f"{site}/login")},
-        timeout=10,
-    )  # fmt: skip
-    assert f"Welcome back, {name}!" in signed_in.text
-
-    written = browser.post(
-        f"{site}/editor",
-        data={"title": f"Scaled {name}", "description": "Two servers", "body": "**Hello**",
-              "tags": "scale", "csrf_token": _token(browser, f"{site}/editor")},
-        timeout=10,
-    )  # fmt: skip
-    assert written.status_code == 200
-    assert written.url.endswith(f"/article/scaled-{name}")
-    for _ in range(6):  # read it back, whichever instance answers
-        page = browser.get(written.url, timeout=10)
-        assert "<strong>Hello</strong>" in page.text
-        assert "Edit article" in page.text  # still signed in: the session lives in Redis
-
-    assert {"app1", "app2"} <= set(served_by), served_by
-
-
-def test_static_files_come_from_nginx_with_cache_headers(site: str):
-    home = requests.get(site, timeout=10).text
+def test_static_files_come_from_nginx_with_cache_headers(running: Stack, client):
+    static_from_nginx(Browser(running.url, ca=running.ca))
+    home = client.get(running.url, timeout=10).text
     css = re.search(r'href="(/static/css/conduit\.css\?v=[0-9a-f]+)"', home)
     assert css
-    fingerprinted = requests.get(site + css.group(1), timeout=10)
-    assert fingerprinted.status_code == 200
+    fingerprinted = client.get(running.url + css.group(1), timeout=10)
     assert fingerprinted.headers["Cache-Control"] == "public, max-age=31536000, immutable"
-    assert "X-Served-By" not in fingerprinted.headers  # nginx answered, not an app server
     assert fingerprinted.headers.get("Content-Encoding") == "gzip"
-    plain = requests.get(f"{site}/static/css/conduit.css", timeout=10)
+    assert fingerprinted.headers["Strict-Transport-Security"].startswith("max-age=")
+    plain = client.get(f"{running.url}/static/css/conduit.css", timeout=10)
     assert plain.headers["Cache-Control"] == "public, max-age=3600"
 
 
-def test_request_ids_round_trip(site: str):
-    given = requests.get(f"{site}/", headers={"X-Request-ID": "scale-req-42"}, timeout=10)
+def test_tls_is_modern_and_speaks_http2(running: Stack):
+    import ssl
+
+    parts = urlsplit(running.url)
+    context = ssl.create_default_context(cafile=running.ca)
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    with (
+        socket.create_connection((parts.hostname, parts.port)) as raw,
+        context.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
+        assert tls.selected_alpn_protocol() == "h2"
+        assert tls.version() in {"TLSv1.2", "TLSv1.3"}
+    # TLS 1.1 and older are refused (openssl speaks them on request; Python warns).
+    refused = subprocess.run(
+        ["openssl", "s_client", "-connect", f"{parts.hostname}:{parts.port}", "-tls1_1"],
+        input=b"", capture_output=True, timeout=10, check=False,
+    )  # fmt: skip
+    assert refused.returncode != 0
+
+
+def test_plain_http_only_redirects_to_https(running: Stack):
+    plain = "http://127.0.0.1:{}".format(str(running.nginx_options["listen"]).rsplit(":", 1)[1])
+    answer = requests.get(f"{plain}/article/x?y=1", allow_redirects=False, timeout=10)
+    assert answer.status_code == 301
+    assert answer.headers["Location"] == f"{running.url}/article/x?y=1"
+    assert "Strict-Transport-Security" not in answer.headers  # HSTS only over TLS
+    assert "X-Served-By" not in answer.headers  # nginx answered, no app server
+
+
+def test_request_ids_round_trip(running: Stack, client):
+    given = client.get(running.url, headers={"X-Request-ID": "scale-req-42"}, timeout=10)
     assert given.headers["X-Request-ID"] == "scale-req-42"
-    made = requests.get(f"{site}/", timeout=10).headers["X-Request-ID"]
+    made = client.get(running.url, timeout=10).headers["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{32}", made)  # nginx's $request_id, passed to the app
 
 
-def test_ready_through_nginx(site: str):
-    ready = requests.get(f"{site}/readyz", timeout=10)
+def test_ready_through_nginx(running: Stack, client):
+    ready = client.get(f"{running.url}/readyz", timeout=10)
     assert ready.status_code == 200
     assert ready.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
 
 
-def test_a_body_that_never_arrives_holds_nginx_not_the_app(site: str):
+def test_a_body_that_never_arrives_holds_nginx_not_the_app(running: Stack, client):
     """A client announces 1000 bytes and sends 10: nginx waits for the rest (and gives
     up after its client_body_timeout); the app servers keep answering meanwhile."""
-    import socket
-    import time
-    from urllib.parse import urlsplit
+    import ssl
 
-    parts = urlsplit(site)
-    stalled = [socket.create_connection((parts.hostname, parts.port)) for _ in range(12)]
+    parts = urlsplit(running.url)
+    context = ssl.create_default_context(cafile=running.ca)
+    stalled = [
+        context.wrap_socket(
+            socket.create_connection((parts.hostname, parts.port)), server_hostname="localhost"
+        )
+        for _ in range(12)  # more than the app servers' threads (2 x 4)
+    ]
     try:
-        for connection in stalled:  # more than the app servers' threads (2 x 4)
+        for connection in stalled:
             connection.sendall(
-                b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-"
-                b"urlencoded\r\nContent-Length: 1000\r\n\r\nemail=a%40"
+                b"POST /editor HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-"
+                b"urlencoded\r\nContent-Length: 1000\r\n\r\ntitle=a%40"
             )
         started = time.monotonic()
         for _ in range(5):
-            assert requests.get(f"{site}/api/tags", timeout=5).status_code == 200
+            assert client.get(f"{running.url}/api/tags", timeout=5).status_code == 200
         assert time.monotonic() - started < 5
     finally:
         for connection in stalled:
             connection.close()
+
+
+def like_a_browser(session: requests.Session) -> requests.Session:
+    """Retry once when a kept-alive connection closes before any answer, as browsers do:
+    a reloading nginx closes its idle client connections (never one mid-request)."""
+    retry = Retry(total=1, connect=1, read=1, other=0, status=0, allowed_methods=None)
+    session.mount("https://", HTTPAdapter(max_retries=retry))
+    return session
+
+
+def test_a_rolling_restart_loses_no_request_and_no_write(running: Stack, client):
+    """Steady reads and writes through nginx while each app server in turn is drained,
+    stopped gracefully and started again: every request succeeds, every write is kept."""
+    api = f"{running.url}/api"
+    name = f"roller{os.getpid()}"
+    user = client.post(f"{api}/users", json={"user": {
+        "username": name, "email": f"{name}@example.com", "password": "long enough"}},
+        timeout=10).json()["user"]  # fmt: skip
+    member = like_a_browser(https_session(running.ca))
+    member.headers["Authorization"] = f"Token {user['token']}"
+    article = member.post(f"{api}/articles", json={"article": {
+        "title": f"Rolling {name}", "description": "d", "body": "b"}},
+        timeout=10).json()["article"]  # fmt: skip
+    comments = f"{api}/articles/{article['slug']}/comments"
+
+    failures: list[str] = []
+    written: list[int] = []
+    served: set[str] = set()
+    done = threading.Event()
+
+    def reader() -> None:
+        session = like_a_browser(https_session(running.ca))
+        while not done.is_set():
+            for path in ("/", f"/article/{article['slug']}", "/api/articles?limit=5"):
+                try:
+                    answer = session.get(running.url + path, timeout=10)
+                    served.add(answer.headers.get("X-Served-By", ""))
+                    if answer.status_code != 200:
+                        failures.append(f"GET {path}: {answer.status_code}")
+                except requests.RequestException as error:
+                    failures.append(f"GET {path}: {error}")
+
+    def writer() -> None:
+        number = 0
+        while not done.is_set():
+            number += 1
+            try:
+                answer = member.post(
+                    comments, json={"comment": {"body": f"steady {number}"}}, timeout=10
+                )
+                if answer.status_code == 201:
+                    written.append(answer.json()["comment"]["id"])
+                else:
+                    failures.append(f"POST comment: {answer.status_code}")
+            except requests.RequestException as error:
+                failures.append(f"POST comment: {error}")
+            time.sleep(0.3)  # within nginx's edge limit for API writes
+
+    threads = [threading.Thread(target=reader) for _ in range(3)] + [
+        threading.Thread(target=writer)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(1)
+        old_pids = [app.pid for app in running.apps]
+        for app in running.apps:
+            running.restart(app)
+        time.sleep(1)
+    finally:
+        done.set()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    assert [app.pid for app in running.apps] != old_pids  # both really restarted
+    assert not failures, failures[:10]
+    assert len(written) >= 10
+    kept = {comment["id"] for comment in member.get(comments, timeout=10).json()["comments"]}
+    assert set(written) <= kept
+    assert {"app1", "app2"} <= served
+
+
+def test_nginx_limits_sign_in_floods_and_api_writes(running: Stack, client):
+    """Last in this module: it spends this address's sign-in allowance."""
+    answers = [
+        client.post(f"{running.url}/login", data={"email": "x@example.com", "password": "x"},
+                    timeout=10)
+        for _ in range(40)
+    ]  # fmt: skip
+    edge = [answer for answer in answers if "X-Served-By" not in answer.headers]
+    assert edge, [answer.status_code for answer in answers]
+    assert all(answer.status_code == 429 for answer in edge)
+    assert edge[0].headers["Retry-After"] == "60"
+    assert "text/html" in edge[0].headers["Content-Type"]
+    assert "<h1>Too many requests</h1>" in edge[0].text
+    assert 'href="/static/css/conduit.css"' in edge[0].text  # the site's own look
+    assert client.get(f"{running.url}/login", timeout=10).status_code == 200  # reading is free
+
+    api = [
+        client.post(f"{running.url}/api/users/login", json={"user": {}}, timeout=10)
+        for _ in range(30)
+    ]
+    limited = [answer for answer in api if answer.status_code == 429]
+    assert limited
+    assert "X-Served-By" not in limited[-1].headers
+    assert limited[-1].headers["Content-Type"] == "application/json"
+    assert limited[-1].json() == {
+        "errors": {"requests": ["Too many requests. Please wait a minute and try again."]}
+    }
