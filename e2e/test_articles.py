@@ -14,7 +14,10 @@ from playwright.sync_api import Browser, Dialog, expect
 from e2e.actors import Actor, check_axe, expect_status, sign_in, wait_for_htmx
 from e2e.conftest import MEMBER_PASSWORD
 
-BODY = "## Why\n\nBecause **hypermedia** is enough.\n\n- links\n- forms"
+BODY = (
+    "## Why\n\nBecause **hypermedia** is enough.\n\n- links\n- forms\n\n"
+    '![The Conduit avatar](/static/img/avatar.svg "A caption under the picture")'
+)
 
 
 def test_writing_journey(new_actor: Callable[[], Actor], make_member, mode: str):
@@ -39,6 +42,9 @@ def test_writing_journey(new_actor: Callable[[], Actor], make_member, mode: str)
     expect_status(page, "Your article is published.")
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     expect(page.locator(".article-body strong")).to_have_text("hypermedia")
+    figure = page.locator(".article-body figure")
+    expect(figure.get_by_role("img", name="The Conduit avatar")).to_be_visible()
+    expect(figure.locator("figcaption")).to_have_text("A caption under the picture")
     article_url = page.url
     check_axe(a)
 

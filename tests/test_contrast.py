@@ -27,6 +27,11 @@ PAIRS = [
     ("--danger", "--bg", TEXT),
     ("--danger", "--danger-bg", TEXT),
     ("--banner-text", "--banner-bg", TEXT),
+    ("--article-banner-text", "--article-banner-bg", TEXT),
+    ("--article-banner-muted", "--article-banner-bg", TEXT),
+    ("--article-banner-accent", "--article-banner-bg", TEXT),  # the author, outline buttons
+    ("--on-accent-light", "--article-banner-accent", TEXT),  # pressed buttons there
+    ("--text", "--mark-bg", TEXT),  # search matches
     ("--focus", "--bg", LARGE_OR_UI),  # focus rings
     ("--field-border", "--bg", LARGE_OR_UI),  # form fields' edges
     *((code, "--surface", TEXT) for code in (

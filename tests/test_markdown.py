@@ -136,3 +136,29 @@ def test_unknown_languages_stay_plain_and_bodies_cannot_borrow_classes():
     assert html == "<pre><code>&lt;b&gt;x&lt;/b&gt;\n</code></pre>\n"
     # Raw HTML is never passed through, so no class reaches the page but highlighting's.
     assert "<span" not in str(render_markdown('<span class="k">x</span> `code`'))
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # Alone in its paragraph: a figure, captioned by its title (said once: no title)...
+        ('![A cat](https://example.com/c.png "Our cat, 2024")',
+         '<figure><img src="https://example.com/c.png" alt="A cat">'
+         "<figcaption>Our cat, 2024</figcaption></figure>"),
+        # ...or by its alt, which screen readers have read already.
+        ("![A cat](/static/c.png)",
+         '<figure><img src="/static/c.png" alt="A cat">'
+         '<figcaption aria-hidden="true">A cat</figcaption></figure>'),
+        # Within text it stays an image; an image that cannot show stays a link.
+        ("See ![A cat](https://example.com/c.png) here",
+         '<p>See <img src="https://example.com/c.png" alt="A cat"> here</p>'),
+        ("![A cat](http://example.com/c.png)",
+         '<p><a href="http://example.com/c.png" rel="nofollow noopener noreferrer">A cat</a></p>'),
+        # A caption is text: markup in a title or alt is escaped.
+        ('![<b>x</b>](https://example.com/c.png "<i>t</i>")',
+         '<figure><img src="https://example.com/c.png" alt="&lt;b&gt;x&lt;/b&gt;">'
+         "<figcaption>&lt;i&gt;t&lt;/i&gt;</figcaption></figure>"),
+    ],
+)  # fmt: skip
+def test_an_image_alone_is_a_captioned_figure(source, expected):
+    assert str(render_markdown(source)).strip() == expected

@@ -4,7 +4,9 @@ Raw HTML in the source is escaped, and whatever comes out is cleaned again with 
 allow-list: no scripts, no event handlers, no style, only http(s)/mailto links, and
 every link gets rel="nofollow noopener". The article's title is the page's only `<h1>`,
 so the body's headings start at `<h2>`. Images load only from https addresses or this
-site (as the Content-Security-Policy allows); any other image becomes a link to it.
+site (as the Content-Security-Policy allows); any other image becomes a link to it. An
+image alone in its paragraph is a figure, captioned by its title, or else by its alt text
+(that caption is hidden from screen readers, which read the alt already).
 Fenced code in a known language is highlighted by Pygments on the server.
 """
 
@@ -44,10 +46,11 @@ _parser = MarkdownIt(
 TAGS = {
     "a", "abbr", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "h5",
     "h6", "hr", "img", "li", "ol", "p", "pre", "strong", "table", "tbody", "td", "th",
-    "thead", "tr", "ul", "span",
+    "thead", "tr", "ul", "span", "figure", "figcaption",
 }  # fmt: skip
 ATTRIBUTES = {
     "a": {"href", "title"},
+    "figcaption": {"aria-hidden"},
     "img": {"src", "alt", "title"},
     "ol": {"start"},
     "th": {"align"},
@@ -78,16 +81,42 @@ def _displayable(src: str) -> bool:
     return not src.startswith("//")  # a path on this site
 
 
+def _figures(state: Any) -> None:
+    """A paragraph holding one displayable image and nothing else becomes a <figure>."""
+    tokens = state.tokens
+    for opening, inline, closing in zip(tokens, tokens[1:], tokens[2:], strict=False):
+        if opening.type != "paragraph_open" or closing.type != "paragraph_close":
+            continue
+        children = inline.children or []
+        if len(children) == 1 and children[0].type == "image":
+            image = children[0]
+            if _displayable(str(image.attrGet("src") or "")):
+                opening.tag = closing.tag = "figure"
+                image.meta["figure"] = True
+
+
 def _image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
     if _displayable(src):
-        return str(self.image(tokens, idx, options, env))
+        if not token.meta.get("figure"):
+            return str(self.image(tokens, idx, options, env))
+        title = str(token.attrGet("title") or "")
+        if title:  # said once, by the caption
+            token.attrs.pop("title")
+        html = str(self.image(tokens, idx, options, env))
+        alt = self.renderInlineAsText(token.children or [], options, env)
+        if title:
+            return f"{html}<figcaption>{Markup.escape(title)}</figcaption>"
+        if alt:
+            return f'{html}<figcaption aria-hidden="true">{Markup.escape(alt)}</figcaption>'
+        return html
     alt = self.renderInlineAsText(token.children or [], options, env) or src
     return f'<a href="{Markup.escape(src)}">{Markup.escape(alt)}</a>'
 
 
 _parser.core.ruler.push("shift_headings", _shift_headings)
+_parser.core.ruler.push("figures", _figures)
 _parser.add_render_rule("image", _image)
 
 
