@@ -33,11 +33,11 @@ WORKDIR /app
 COPY . .
 COPY --from=assets /build/vendor static/vendor
 
-# --- nginx config rendered for the compose file's two app servers ------------------------
+# --- nginx config rendered for the compose file's app servers and events server ----------
 FROM python-deps AS proxy-config
 COPY deploy /deploy
 RUN /venv/bin/python /deploy/render_nginx.py --listen 80 \
-      --upstream app1:8000 --upstream app2:8000 \
+      --upstream app1:8000 --upstream app2:8000 --events-upstream events:8000 \
       --static-root /usr/share/conduit/static --runtime /tmp --log-to-stdio > /nginx.conf
 
 FROM ${NGINX_IMAGE} AS proxy

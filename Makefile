@@ -8,7 +8,7 @@ PORT ?= 5000
 STAMPS := .stamps
 FLASK := CONDUIT_ENV=development $(BIN)/flask --app web
 
-.PHONY: setup run test test-unit test-e2e lint browser clean bench screenshots
+.PHONY: setup run test test-unit test-e2e lint browser clean bench bench-live screenshots
 
 setup: $(STAMPS)/python $(STAMPS)/npm $(STAMPS)/vendor
 	$(FLASK) db upgrade
@@ -53,6 +53,10 @@ test-e2e: setup browser
 # Conduit against a hello-world under the same gunicorn settings (see bench/run.py).
 bench: setup
 	$(BIN)/python -m bench.run $(ARGS)
+
+# Page throughput with and without 1,000 idle live-update streams (see bench/streams.py).
+bench-live: setup
+	$(BIN)/python -m bench.streams $(ARGS)
 
 lint: $(STAMPS)/python
 	$(BIN)/ruff check .

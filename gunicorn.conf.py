@@ -1,7 +1,8 @@
 """gunicorn settings for Conduit (used by the Procfile, the Dockerfile and the e2e server).
 
 Environment: PORT (8000), WEB_CONCURRENCY (workers: 2 per CPU + 1, at most 8),
-GUNICORN_THREADS (4 per worker), GUNICORN_TIMEOUT (30 s), FORWARDED_ALLOW_IPS.
+GUNICORN_THREADS (4 per worker), GUNICORN_TIMEOUT (30 s), GUNICORN_WORKER_CONNECTIONS
+(1000), FORWARDED_ALLOW_IPS.
 """
 
 import multiprocessing
@@ -11,6 +12,9 @@ bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread"
+# Open connections a worker accepts (live-update streams count): the `events` process
+# holds one per stream.
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30  # on SIGTERM/HUP, finish in-flight requests first
 # Idle keep-alive connections close after 5 s; nginx closes its own idle connections to
@@ -29,6 +33,23 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # user and duration); gunicorn logs only its own events and errors.
 accesslog = None
 errorlog = "-"
+
+
+def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    """A graceful stop (SIGTERM: a deploy, a restart, HUP's old workers) ends this
+    worker's live-update streams at once, so it never waits out its graceful timeout on
+    them; browsers reconnect to another worker or server and miss nothing."""
+    import signal
+
+    from web.live import shut_down
+
+    stop = worker.handle_exit
+
+    def handle_exit(sig, frame):  # type: ignore[no-untyped-def]
+        shut_down(worker.wsgi)
+        stop(sig, frame)
+
+    signal.signal(signal.SIGTERM, handle_exit)
 
 
 def post_fork(server, _worker):  # type: ignore[no-untyped-def]

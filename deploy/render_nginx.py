@@ -20,6 +20,7 @@ HERE = Path(__file__).resolve().parent
 def render(
     *,
     upstreams: list[str],
+    events_upstreams: list[str] | None = None,
     listen: str = "80",
     server_name: str = "_",
     static_root: str = "/srv/conduit/static",
@@ -45,6 +46,7 @@ def render(
     )
     return environment.get_template("nginx.conf.j2").render(
         upstreams=upstreams,
+        events_upstreams=events_upstreams or upstreams,
         listen=listen,
         server_name=server_name,
         static_root=static_root.rstrip("/"),
@@ -70,6 +72,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--upstream", action="append", default=[], help="host:port of an app server"
+    )
+    parser.add_argument(
+        "--events-upstream",
+        action="append",
+        dest="events_upstreams",
+        default=[],
+        help="host:port of a live-update server (default: the app servers)",
     )
     parser.add_argument("--listen", default="80")
     parser.add_argument("--server-name", default="_")

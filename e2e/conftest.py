@@ -99,7 +99,12 @@ def live_server(
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "WEB_CONCURRENCY": "1",  # one process: its in-memory cache and limits are the only ones
-        "GUNICORN_THREADS": "8",
+        "GUNICORN_THREADS": "16",
+        # Live-update streams: half the threads, all from this one address; a closed
+        # page's stream is noticed (and its thread freed) within a second.
+        "LIVE_STREAMS_MAX": "8",
+        "LIVE_STREAMS_PER_CLIENT": "8",
+        "LIVE_HEARTBEAT_SECONDS": "1",
         "SIGNIN_LIMIT_PER_IP": "10000 per minute",
         "SIGNIN_LIMIT_PER_ACCOUNT": "10000 per minute",
     }

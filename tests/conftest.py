@@ -47,6 +47,7 @@ def make_test_app(database_url: str, **overrides: object) -> Flask:
             "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}:cache:",
             "SESSION_KEY_PREFIX": f"test-{uuid.uuid4().hex}:session:",
             "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+            "LIVE_KEY": f"test-{uuid.uuid4().hex}:live",
             "MAIL_OUTBOX": OUTBOX,  # never the working tree's instance folder
             **overrides,
         }

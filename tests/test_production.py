@@ -241,6 +241,11 @@ def test_procfile_runs_gunicorn_and_migrations():
     lines = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines())
     assert "gunicorn -c gunicorn.conf.py" in lines["web"]
     assert lines["release"].strip() == "flask --app web db upgrade"
+    # Live-update streams in a pool of their own: many threads, most of them for streams.
+    events = lines["events"]
+    assert "gunicorn -c gunicorn.conf.py" in events
+    assert "GUNICORN_THREADS=${EVENTS_THREADS:-256}" in events
+    assert "LIVE_STREAMS_MAX=${EVENTS_STREAMS:-240}" in events
 
 
 def test_gunicorn_config(monkeypatch):
@@ -293,6 +298,9 @@ def test_compose_structure():
     assert services["nginx"]["build"]["target"] == "proxy"
     assert services["nginx"]["ports"] == ["${CONDUIT_PORT:-8080}:80"]
     assert services["nginx"]["depends_on"]["app1"]["condition"] == "service_healthy"
+    events = services["events"]  # the live-update streams' own server
+    assert events["environment"]["GUNICORN_THREADS"] == "256"
+    assert events["environment"]["LIVE_STREAMS_MAX"] == "240"
     # Official images by default; deploy/docker-smoke names local stand-ins instead.
     assert services["postgres"]["image"] == "${POSTGRES_IMAGE:-postgres:15-bookworm}"
     assert services["app1"]["build"]["args"]["PYTHON_IMAGE"].startswith("${PYTHON_IMAGE:-python:")
@@ -316,6 +324,8 @@ def test_nginx_config_renders(tmp_path):
     conf = _render(tmp_path).read_text()
     assert "server 127.0.0.1:8001" in conf
     assert "server 127.0.0.1:8002" in conf
+    assert "location /live/" in conf  # the streams: unbuffered, long-lived
+    assert "proxy_buffering off;" in conf
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
     assert "proxy_set_header X-Request-ID $conduit_request_id;" in conf
     assert "max-age=31536000, immutable" in conf

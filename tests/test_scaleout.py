@@ -10,6 +10,7 @@ and nginx's own request-rate limits. Everything started is stopped or dropped.
 """
 
 import os
+import queue
 import re
 import shutil
 import socket
@@ -227,6 +228,76 @@ def test_a_rolling_restart_loses_no_request_and_no_write(running: Stack, client)
     kept = {comment["id"] for comment in member.get(comments, timeout=10).json()["comments"]}
     assert set(written) <= kept
     assert {"app1", "app2"} <= served
+
+
+def _listen(session: requests.Session, url: str) -> tuple[requests.Response, "queue.Queue[str]"]:
+    """Open a live-update stream; its lines arrive in a queue (read by a thread)."""
+    answer = session.get(url, stream=True, timeout=(5, 60))
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        try:
+            for line in answer.iter_lines(decode_unicode=True):
+                lines.put(line)
+        except requests.RequestException:
+            pass
+        lines.put("<end>")
+
+    threading.Thread(target=read, daemon=True).start()
+    return answer, lines
+
+
+def _until(lines: "queue.Queue[str]", wanted: str, seconds: float = 5) -> list[str]:
+    seen: list[str] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=max(deadline - time.monotonic(), 0.01))
+        except queue.Empty:
+            break
+        seen.append(line)
+        if line == wanted:
+            return seen
+    raise AssertionError(f"no {wanted!r} within {seconds} s: {seen}")
+
+
+def test_live_updates_cross_app_servers_and_end_at_once_on_restart(running: Stack, client):
+    """A reader's stream (through nginx) is held by one app server; a comment written
+    on the other reaches it through Redis. Restarting the stream's server ends it at
+    once (the browser reconnects) instead of holding the restart for its graceful timeout."""
+    api = f"{running.url}/api"
+    name = f"streamer{os.getpid()}"
+    user = client.post(f"{api}/users", json={"user": {
+        "username": name, "email": f"{name}@example.com", "password": "long enough"}},
+        timeout=10).json()["user"]  # fmt: skip
+    token = {"Authorization": f"Token {user['token']}"}
+    slug = client.post(f"{api}/articles", json={"article": {
+        "title": f"Streamed {name}", "description": "d", "body": "b"}}, headers=token,
+        timeout=10).json()["article"]["slug"]  # fmt: skip
+
+    stream, lines = _listen(https_session(running.ca), f"{running.url}/live/article/{slug}")
+    assert stream.status_code == 200
+    assert stream.headers["Content-Type"].startswith("text/event-stream")
+    _until(lines, "event: hello")
+    holder = next(
+        app for app in running.apps if f"app{app.number}" == stream.headers["X-Served-By"]
+    )
+    other = next(app for app in running.apps if app is not holder)
+
+    written = requests.post(
+        f"http://127.0.0.1:{other.port}/api/articles/{slug}/comments",
+        json={"comment": {"body": "Across servers"}}, headers=token, timeout=10,
+    )  # fmt: skip
+    assert written.status_code == 201
+    assert written.headers["X-Served-By"] == f"app{other.number}"
+    said = _until(lines, f"data: New comment by {name}.", seconds=3)
+    assert "event: comments" in said
+    assert "Across servers" not in "".join(said)  # what changed, never the content
+
+    started = time.monotonic()
+    running.restart(holder)
+    assert "<end>" in _until(lines, "<end>", seconds=5)  # the stream ended with the server
+    assert time.monotonic() - started < 15  # not held for gunicorn's 30 s graceful timeout
 
 
 def test_nginx_limits_sign_in_floods_and_api_writes(running: Stack, client):

@@ -19,6 +19,7 @@ from web import (
     gallery,
     health,
     limits,
+    live,
     mail,
     migrate,
     pagecache,
@@ -35,6 +36,7 @@ from web.pages import addresses as address_pages
 from web.pages import articles as article_pages
 from web.pages import auth as auth_pages
 from web.pages import home, profiles, settings, syndication
+from web.pages import live as live_pages
 from web.pages import reading_list as reading_list_pages
 from web.pages import search as search_pages
 
@@ -67,10 +69,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     limits.init_app(app)
     mail.init_app(app)
+    live.init_app(app)
     app.jinja_env.globals["current_theme"] = settings.current_theme
     blueprints = (
         home.bp, auth_pages.bp, settings.bp, profiles.bp, article_pages.bp, search_pages.bp,
-        health.bp, syndication.bp, reading_list_pages.bp, address_pages.bp,
+        health.bp, syndication.bp, reading_list_pages.bp, address_pages.bp, live_pages.bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from web.bounds import SLUG_MAX, TAG_MAX, TAGS_MAX
 from web.cache import changed, remember
+from web.live import publish
 from web.models import (
     Article,
     ArticleSlug,
@@ -151,6 +152,8 @@ def create_article(
         index_article(session=session, article_id=id_of(article))
         record(id_of(article))
     changed()
+    if not draft:
+        _published(session, article)
     return article
 
 
@@ -192,13 +195,16 @@ def update_article(
         session.exec(delete(ArticleTag).where(col(ArticleTag.article_id) == article_id))  # type: ignore[call-overload]
         _set_tags(session, article_id, tags)
     article.updated_at = utcnow()
-    if publish:
+    publishing = publish and article.draft
+    if publishing:
         _make_public(article)
     session.add(article)
     session.flush()
     index_article(session=session, article_id=article_id)
     session.commit()
     changed()
+    if publishing:
+        _published(session, article)
     return article
 
 
@@ -214,7 +220,16 @@ def publish_article(*, session: Session, slug: str, editor_id: int) -> tuple[Art
     index_article(session=session, article_id=id_of(article))
     session.commit()
     changed()
+    _published(session, article)
     return article, True
+
+
+def _published(session: Session, article: Article) -> None:
+    """Tell the feeds open on it: everyone's, its tags', its author's followers'."""
+    tags = session.exec(
+        select(Tag.name).join(ArticleTag).where(ArticleTag.article_id == id_of(article))
+    ).all()
+    publish("articles", slug=article.slug, actor_id=article.author_id, tags=tags)
 
 
 def _make_public(article: Article) -> None:
@@ -502,6 +517,7 @@ def set_favorite(*, session: Session, slug: str, user_id: int, on: bool) -> Arti
         changed()
     else:
         return article
+    publish("favorites", slug=article.slug, actor_id=user_id)
     count = favorites_count(session=session, article_id=article.id)
     return replace(article, favorited=on, favorites_count=count)
 

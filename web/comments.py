@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from web.articles import find_article
 from web.cache import changed
+from web.live import publish
 from web.models import Article, Comment, User, id_of, utcnow
 from web.problems import NotAllowed, NotFound
 from web.submissions import once
@@ -115,6 +116,8 @@ def add_comment(
         session.flush()
         record(id_of(comment))
     changed()
+    publish("comments", slug=article.slug, actor_id=author_id, actor=author.username,
+            change="added")  # fmt: skip
     # Read back like any comment, so a comment view is built one way only.
     return _view(session.exec(_query(author_id).where(Comment.id == id_of(comment))).one())
 
@@ -133,3 +136,4 @@ def delete_comment(*, session: Session, slug: str, comment_id: int, user_id: int
     session.delete(comment)
     session.commit()
     changed()
+    publish("comments", slug=article.slug, actor_id=user_id, change="deleted")

@@ -151,6 +151,35 @@ class Settings(BaseSettings):
     max_body_bytes: Annotated[
         PositiveInt, _setting("`1048576`", "Larger request bodies get 413.")
     ] = 1024 * 1024
+    live_streams_max: Annotated[
+        PositiveInt,
+        _setting(
+            "`3`",
+            "Live-update streams one process holds open at once (each holds a thread): keep "
+            "it below `GUNICORN_THREADS` so pages always find one. The `events` process "
+            "(Procfile) raises both. Past it a stream answers 503 and the browser retries.",
+        ),
+    ] = 3
+    live_streams_per_client: Annotated[
+        PositiveInt,
+        _setting("`6`", "Live-update streams one client address may hold in one process."),
+    ] = 6
+    live_heartbeat_seconds: Annotated[
+        PositiveInt,
+        _setting(
+            "`15`",
+            "A comment line on every quiet stream this often: proxies keep it open and a "
+            "closed tab is noticed.",
+        ),
+    ] = 15
+    live_stream_seconds: Annotated[
+        PositiveInt,
+        _setting(
+            "`600`",
+            "A stream ends after this long and the browser reconnects (missing nothing), "
+            "so streams spread over restarted and added servers.",
+        ),
+    ] = 600
     instance_name: Annotated[
         str | None,
         _setting(
@@ -209,6 +238,10 @@ def load(instance_path: str) -> dict[str, Any]:
         "SECRET_KEY": settings.secret_key or DEV_SECRET,
         "DATABASE_URL": normalise_database_url(settings.database_url or default_db),
         "FEED_PAGE_SIZE": settings.feed_page_size,
+        "LIVE_STREAMS_MAX": settings.live_streams_max,
+        "LIVE_STREAMS_PER_CLIENT": settings.live_streams_per_client,
+        "LIVE_HEARTBEAT_SECONDS": settings.live_heartbeat_seconds,
+        "LIVE_STREAM_SECONDS": settings.live_stream_seconds,
         "REDIS_URL": settings.redis_url or None,
         "INSTANCE_NAME": settings.instance_name or None,
         "MAX_CONTENT_LENGTH": settings.max_body_bytes,

@@ -216,3 +216,9 @@ def set_following(*, session: Session, follower_id: int, username: str, followin
         session.commit()
         changed()
     return replace(profile, following=following)
+
+
+def followed_ids(*, session: Session, follower_id: int) -> frozenset[int]:
+    """The ids of the members this one follows (their feed's authors)."""
+    rows = session.exec(select(Follow.followed_id).where(Follow.follower_id == follower_id))
+    return frozenset(rows.all())

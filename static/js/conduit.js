@@ -73,15 +73,84 @@ document.addEventListener("htmx:beforeHistorySave", (event) => {
   box.setAttribute("value", query ?? "");
 });
 
-// The server never answered (offline, or it is restarting): say so where messages go.
-function announceProblem(text) {
+// Say something in the page's status region (a polite live region).
+function announce(text, problem = false) {
   const status = document.getElementById("status");
   if (!status) return;
   const line = document.createElement("p");
-  line.className = "status-message status-problem";
+  line.className = problem ? "status-message status-problem" : "status-message";
   line.textContent = text;
   status.replaceChildren(line);
 }
+function announceProblem(text) {
+  announce(text, true);
+}
+
+// Live updates (htmx's SSE extension, streams from web/live.py). Each stream names its
+// events in data-live-events. What an event says is announced once in the status
+// region (its text: the feed's notice is HTML). Where to resume is kept in the stream's
+// address (`since`), because after an error the extension opens a new EventSource, which
+// sends no Last-Event-ID: an article page resumes after the last event it saw, a feed
+// from when it was shown (its notice counts everything since).
+document.addEventListener("htmx:sseOpen", (event) => {
+  const element = event.target;
+  const source = event.detail.source;
+  for (const name of (element.dataset.liveEvents ?? "").split(" ").filter(Boolean)) {
+    source.addEventListener(name, (message) => {
+      resumeFrom(element, message.lastEventId);
+      const said = new DOMParser().parseFromString(message.data, "text/html").body.textContent;
+      if (said.trim()) announce(said.trim().replace(/\s+/g, " "));
+    });
+  }
+});
+function resumeFrom(element, eventId) {
+  if (!eventId) return;
+  const address = new URL(element.getAttribute("sse-connect"), location.origin);
+  if (element.dataset.liveResume === "first" && address.searchParams.has("since")) return;
+  address.searchParams.set("since", eventId);
+  element.setAttribute("sse-connect", address.pathname + address.search);
+}
+
+// A region refreshed by a live update (data-live-region) keeps focus where it was: htmx
+// keeps it on an element whose id survives; when the focused item itself is gone (its
+// comment deleted in another tab), focus goes to the item now in its place, or to the
+// list's fallback, never to the top of the page.
+let liveFocus = null;
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const target = event.detail.target;
+  liveFocus = null;
+  if (!target?.hasAttribute("data-live-region") || !target.contains(document.activeElement)) {
+    return;
+  }
+  const item = document.activeElement.closest("li");
+  liveFocus = {
+    index: item ? Array.from(target.children).indexOf(item) : 0,
+    fallback: target.dataset.focusFallback,
+  };
+});
+document.addEventListener("htmx:afterSwap", (event) => {
+  // A list refreshed (for someone else's change) while the reader's own new item was on
+  // its way could hold that item twice: keep the one just added (the last).
+  const region = document.getElementById(event.detail.target?.id ?? "");
+  if (region?.hasAttribute("data-live-region")) {
+    const seen = new Set();
+    for (const item of Array.from(region.children).reverse()) {
+      if (item.id && seen.has(item.id)) item.remove();
+      seen.add(item.id);
+    }
+  }
+  if (!liveFocus) return;
+  const kept = liveFocus;
+  liveFocus = null;
+  const active = document.activeElement;
+  if (active && active !== document.body && active.isConnected) return;
+  const list = event.detail.target?.isConnected
+    ? event.detail.target
+    : document.getElementById(event.detail.target?.id);
+  const items = list ? Array.from(list.children) : [];
+  const next = items[Math.min(kept.index, items.length - 1)] ?? document.querySelector(kept.fallback);
+  next?.focus();
+});
 document.addEventListener("htmx:sendError", () => {
   announceProblem("Conduit could not be reached. Check your connection and try again.");
 });

@@ -49,22 +49,41 @@ def _viewer_id() -> int | None:
     return viewer.id if viewer else None
 
 
+FAVORITES_LIVE = "favorites-live"  # the page's hidden element a favorites update refreshes
+
+
 def _show(slug: str, comment_form: CommentForm | None = None, status: int = 200) -> Response:
     session = get_session()
     article = get_article(session=session, slug=slug, viewer_id=_viewer_id())
     return render(
         "articles/show.html",
+        parts=("comments",),
         article=article,
         body=render_markdown(article.body),
         comments=list_comments(session=session, article_id=article.id, viewer_id=_viewer_id()),
         form=comment_form or CommentForm(),
         status=status,
+        # The comments alone, fetched after a live update: their count comes along.
+        refreshing=target() == "comments",
     )
 
 
 @bp.get("/article/<slug>")
 def show(slug: str) -> Response:
+    if target() == FAVORITES_LIVE:
+        return _favorite_buttons(slug)
     return _show(slug)
+
+
+def _favorite_buttons(slug: str) -> Response:
+    """After a live update: both favorite buttons of the page, as this reader sees them."""
+    article = get_article(session=get_session(), slug=slug, viewer_id=_viewer_id())
+    viewer = current_member()
+    buttons = [
+        component("favorite_button", article, viewer, place=place, oob=True)
+        for place in ("banner", "end")
+    ]
+    return respond(oob=buttons)
 
 
 @bp.get("/article/<slug>/comments")
