@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 STAMPS := .stamps
-FLASK := CONDUIT_ENV=development $(BIN)/flask --app web
+# The development server has a thread per request: live-update streams need no cap there.
+FLASK := CONDUIT_ENV=development LIVE_STREAMS_MAX=100 $(BIN)/flask --app web
 
 .PHONY: setup run test test-unit test-e2e lint browser clean bench bench-live screenshots
 
