@@ -20,8 +20,11 @@ graceful_timeout = 30  # on SIGTERM/HUP, finish in-flight requests first
 # Idle keep-alive connections close after 5 s; nginx closes its own idle connections to
 # the app after 4 s (deploy/nginx.conf.j2), so it never reuses one gunicorn is closing.
 keepalive = 5
-max_requests = 2000  # recycle workers now and then, with jitter so they do not all restart
-max_requests_jitter = 200
+# Recycle workers now and then (a guard against slow leaks; the soak watches memory),
+# with jitter so they do not all restart: rarely, since a new worker starts with cold
+# caches (its rendered pages, previews) and that shows as slow answers.
+max_requests = 50000
+max_requests_jitter = 5000
 # The app loads once in the master; workers fork from it and open their own connections.
 preload_app = True
 # No control socket (gunicornc): it would live in $HOME, shared by every instance on a
@@ -33,6 +36,16 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # user and duration); gunicorn logs only its own events and errors.
 accesslog = None
 errorlog = "-"
+
+
+def when_ready(server):  # type: ignore[no-untyped-def]
+    """Compile every template once, in the master: workers fork with them ready instead
+    of each compiling them on its first requests."""
+    app = server.app.wsgi()
+    environment = getattr(app, "jinja_env", None)
+    if environment is not None:
+        for name in environment.list_templates():
+            environment.get_template(name)
 
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]

@@ -258,6 +258,8 @@ def test_gunicorn_config(monkeypatch):
     assert config["preload_app"] is True
     assert config["accesslog"] is None  # the app logs each request, once
     assert callable(config["post_fork"])
+    assert config["max_requests"] >= 20000  # recycling starts workers cold: rarely
+    assert callable(config["when_ready"])  # templates compiled once, in the master
 
 
 def test_dockerfile_structure():
@@ -340,3 +342,14 @@ def test_nginx_accepts_the_rendered_config(tmp_path):
         ["nginx", "-t", "-c", str(_render(tmp_path))], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_templates_are_compiled_in_the_master_before_workers_fork(app):
+    config: dict[str, object] = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), config)
+    server = type("Arbiter", (), {"app": type("Loaded", (), {"wsgi": lambda _self: app})()})()
+    app.jinja_env.cache.clear()
+    config["when_ready"](server)  # type: ignore[operator]
+    names = app.jinja_env.list_templates()
+    assert "articles/show.html" in names
+    assert len(app.jinja_env.cache) == len(names)
