@@ -363,3 +363,19 @@ def test_pages_connect_to_their_streams(app, story, client, auth, db):
         draft = create_article(session=db, author_id=author.id, title="Draft", description="d",
                                body="b", draft=True)  # fmt: skip
     assert "sse-connect" not in client.get(f"/article/{draft.slug}").text
+
+
+def test_a_broker_that_cannot_be_reached_costs_the_live_update_only(app, story, db, caplog):
+    import redis
+
+    _writer, slug = story
+    reader = make_user(db, "reader")
+
+    def unreachable(_fields: dict[str, str]) -> None:
+        raise redis.ConnectionError("Redis is away")
+
+    app.extensions["conduit.live"].publish = unreachable
+    with app.app_context():
+        comment = add_comment(session=db, slug=slug, author=reader, body="Still saved")
+    assert comment.body == "Still saved"  # the write stands; a reload shows it
+    assert "publishing comments failed (Redis is away)" in caplog.text
