@@ -28,10 +28,12 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
  && find /venv -name __pycache__ -prune -exec rm -rf {} +
 
 # --- the application source with its static files -----------------------------------------
-FROM ${PYTHON_IMAGE} AS source
+FROM python-deps AS source
 WORKDIR /app
 COPY . .
 COPY --from=assets /build/vendor static/vendor
+# The message catalogs, compiled (the .po files are the repository's; .mo never is).
+RUN /venv/bin/pybabel compile --directory web/translations --domain messages
 
 # --- nginx config rendered for the compose file's app servers and events server ----------
 FROM python-deps AS proxy-config

@@ -9,9 +9,9 @@ STAMPS := .stamps
 # The development server has a thread per request: live-update streams need no cap there.
 FLASK := CONDUIT_ENV=development LIVE_STREAMS_MAX=100 $(BIN)/flask --app web
 
-.PHONY: setup run test test-unit test-e2e lint browser clean bench bench-live screenshots
+.PHONY: setup run test test-unit test-e2e lint browser clean bench bench-live screenshots translations
 
-setup: $(STAMPS)/python $(STAMPS)/npm $(STAMPS)/vendor
+setup: $(STAMPS)/python $(STAMPS)/npm $(STAMPS)/vendor $(STAMPS)/catalogs
 	$(FLASK) db upgrade
 	$(FLASK) seed --if-empty
 
@@ -29,6 +29,22 @@ $(STAMPS)/npm: package.json package-lock.json
 $(STAMPS)/vendor: $(STAMPS)/npm deploy/vendor-assets
 	deploy/vendor-assets node_modules static/vendor
 	@touch $@
+
+# The message catalogs (web/translations/*/LC_MESSAGES/messages.po) compiled for the app.
+CATALOGS := $(wildcard web/translations/*/LC_MESSAGES/messages.po)
+$(STAMPS)/catalogs: $(STAMPS)/python $(CATALOGS)
+	$(BIN)/pybabel compile --directory web/translations --domain messages
+	@touch $@
+
+# Extract every marked message (babel.cfg) and bring each catalog up to date; new
+# messages are left untranslated (tests/test_i18n.py names them until they are done).
+translations: $(STAMPS)/python
+	$(BIN)/pybabel extract --mapping-file babel.cfg --keyword _l --keyword N_ --sort-output \
+	  --add-location file --project Conduit --copyright-holder Conduit \
+	  --output-file web/translations/messages.pot .
+	$(BIN)/pybabel update --input-file web/translations/messages.pot --directory web/translations \
+	  --no-fuzzy-matching --ignore-obsolete
+	$(MAKE) $(STAMPS)/catalogs
 
 run: setup
 	$(FLASK) run --debug --host 127.0.0.1 --port $(PORT)

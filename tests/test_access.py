@@ -11,7 +11,8 @@ SAMPLE_ARGS = {"slug": "hello-htmx", "username": "ana", "comment_id": 1, "field"
 # Forms anyone may send: signing up or in (and out), the theme (kept in a visitor's
 # session) and the editor's preview (stores nothing). Every other POST needs an account.
 OPEN_TO_VISITORS = {
-    "auth.register", "auth.login", "auth.logout", "settings.theme", "articles.preview",
+    "auth.register", "auth.login", "auth.logout", "settings.theme", "settings.language",
+    "articles.preview",
     "reading_list.save", "reading_list.unsave", "auth.forgot_password",
     "auth.reset_password_page",
 }  # fmt: skip

@@ -104,7 +104,9 @@ def test_status_region_page_and_oob(macro):
     status_region = macro("status_region")
     page = status_region([Message("Saved"), Message("That failed", error=True)])
     assert page == (
-        '<div id="status" class="status" role="status" aria-live="polite">'
+        '<div id="status" class="status" role="status" aria-live="polite"\n'
+        '  data-unreachable="Conduit could not be reached. Check your connection and try again."\n'
+        '  data-timeout="Conduit took too long to answer. Please try again.">'
         '<p class="status-message">Saved</p>'
         '<p class="status-message status-problem">That failed</p></div>'
     )

@@ -12,6 +12,9 @@ VALID = {
     "current_password": "",
 }
 
+# The page marks of an English page in the given theme.
+THEME_MARK = '<div id="theme" data-theme="{}" data-lang="en" data-dir="ltr" hidden></div>'
+
 
 @pytest.fixture
 def member(client, auth):
@@ -95,13 +98,13 @@ def test_change_password_signs_out_other_sessions(member, client):
 
 
 def test_theme_for_visitors_lives_in_the_session(client):
-    assert '<div id="theme" data-theme="system" hidden></div>' in client.get("/").text
+    assert THEME_MARK.format("system") in client.get("/").text
     response = client.post(
         "/theme", data={"theme": "dark", "next": "/?page=1", "csrf_token": csrf_token(client)}
     )
     assert response.status_code == 303
     assert response.headers["Location"] == "/?page=1"
-    assert '<div id="theme" data-theme="dark" hidden></div>' in client.get("/").text
+    assert THEME_MARK.format("dark") in client.get("/").text
     assert '<option value="dark" selected>' in client.get("/").text
 
 

@@ -18,6 +18,7 @@ from web import (
     errors,
     gallery,
     health,
+    i18n,
     limits,
     live,
     mail,
@@ -64,6 +65,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     pagecache.init_app(app)
     assets.init_app(app)
     rendering.init_app(app)
+    i18n.init_app(app)
     errors.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from web.bounds import SLUG_MAX, TAG_MAX, TAGS_MAX
 from web.cache import changed, remember
+from web.i18n import N_
 from web.live import publish
 from web.models import (
     Article,
@@ -277,7 +278,7 @@ def editable_article(*, session: Session, slug: str, user_id: int) -> "ArticleDe
 def _check_author(author_id: int, user_id: int) -> None:
     if author_id != user_id:
         raise NotAllowed(
-            "article", "can only be changed by its author", "Only its author can change it."
+            "article", "can only be changed by its author", N_("Only its author can change it.")
         )
 
 

@@ -8,7 +8,7 @@ from flask import Flask, current_app, g, request
 from flask import session as flask_session
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
-from web import reading_list, signins
+from web import i18n, reading_list, signins, users
 from web.db import get_session
 from web.models import User, id_of
 
@@ -54,6 +54,10 @@ def sign_in(user: User, *, remember: bool = False) -> None:
     saved = flask_session.pop(reading_list.SESSION_KEY, None)
     if saved:
         reading_list.merge(session=get_session(), user_id=id_of(user), article_ids=saved)
+    # A language chosen before signing in becomes the account's, if it had none.
+    language = flask_session.get(i18n.SESSION_KEY)
+    if user.language is None and language in i18n.LANGUAGES:
+        users.set_language(session=get_session(), user=user, language=language)
     login_user(Member(user, key), remember=remember)
     _renew_session_id()
 

@@ -21,10 +21,11 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, Unpro
 from werkzeug.routing import IntegerConverter, Map
 
 from web.bounds import ID_MAX
+from web.i18n import N_
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 CONTROL_RULE = "contains characters that are not allowed (control characters such as NUL)"
-CONTROL_SENTENCE = "This contains characters that are not allowed, such as NUL. Remove them."
+CONTROL_SENTENCE = N_("This contains characters that are not allowed, such as NUL. Remove them.")
 
 
 class IdConverter(IntegerConverter):
@@ -97,7 +98,7 @@ def _check_address() -> None:
         if has_control_characters(key) or has_control_characters(value):
             if request.path.startswith("/api/"):
                 raise BadQuery()
-            abort(400, "The address contains characters that are not allowed, such as NUL.")
+            abort(400, N_("The address contains characters that are not allowed, such as NUL."))
 
 
 def init_app(app: Flask) -> None:

@@ -6,9 +6,12 @@ OpenAPI document) and templates (as the `bounds` global) all read these names.
 
 import re
 
+from web.i18n import N_
+
 USERNAME_MAX = 40
 USERNAME_PATTERN = re.compile(rf"^[\w.-]{{1,{USERNAME_MAX}}}$")
-USERNAME_RULE = f"Use 1 to {USERNAME_MAX} letters, digits, dots, dashes or underscores."
+# Said by the forms, with max=USERNAME_MAX.
+USERNAME_RULE = N_("Use 1 to %(max)s letters, digits, dots, dashes or underscores.")
 EMAIL_MAX = 254
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128

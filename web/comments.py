@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from web.articles import find_article
 from web.cache import changed
+from web.i18n import N_
 from web.live import publish
 from web.models import Article, Comment, User, id_of, utcnow
 from web.problems import NotAllowed, NotFound
@@ -128,10 +129,12 @@ def delete_comment(*, session: Session, slug: str, comment_id: int, user_id: int
     article = find_article(session=session, slug=slug, viewer_id=user_id)
     comment = session.get(Comment, comment_id)
     if comment is None or comment.article_id != article.id:
-        raise NotFound("comment", "That comment does not exist. It may have been deleted.")
+        raise NotFound("comment")
     if comment.author_id != user_id:
         raise NotAllowed(
-            "comment", "can only be deleted by its author", "Only its author can delete a comment."
+            "comment",
+            "can only be deleted by its author",
+            N_("Only its author can delete a comment."),
         )
     session.delete(comment)
     session.commit()

@@ -13,10 +13,11 @@
   htmx, a 303 otherwise.
 """
 
-import math
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, flash, g, jsonify, redirect, request, url_for
+from flask_babel import format_timedelta, gettext
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
@@ -27,6 +28,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 from web.auth import current_member, login_manager, safe_next
 from web.boundary import names_nothing
 from web.db import rollback_quietly
+from web.i18n import N_
 from web.limits import retry_after_seconds
 from web.problems import Moved, Problem
 from web.rendering import (
@@ -39,22 +41,26 @@ from web.rendering import (
     wants_fragment,
 )
 
-# What a reader is told, by status; anything else falls back to werkzeug's short text.
+# What a reader is told, by status (in their language on pages, in English in the API);
+# anything else falls back to werkzeug's short text.
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood. Please check it and try again."),
-    403: ("Not allowed", "You do not have permission to do that."),
-    404: ("Page not found", "There is nothing here. It may have moved or never existed."),
-    405: ("Not allowed", "That action is not available on this page."),
-    413: ("Too large", "What you sent is larger than we accept."),
-    422: ("That cannot be done", "The request was understood but cannot be carried out."),
-    429: ("Too many requests", "Please wait a moment and try again."),
-    500: ("Something went wrong", "Something went wrong on our side. Please try again."),
-}
-EXPIRED_FORM = (
+    400: (
+        N_("Bad request"),
+        N_("The request could not be understood. Please check it and try again."),
+    ),
+    403: (N_("Not allowed"), N_("You do not have permission to do that.")),
+    404: (N_("Page not found"), N_("There is nothing here. It may have moved or never existed.")),
+    405: (N_("Not allowed"), N_("That action is not available on this page.")),
+    413: (N_("Too large"), N_("What you sent is larger than we accept.")),
+    422: (N_("That cannot be done"), N_("The request was understood but cannot be carried out.")),
+    429: (N_("Too many requests"), N_("Please wait a moment and try again.")),
+    500: (N_("Something went wrong"), N_("Something went wrong on our side. Please try again.")),
+}  # fmt: skip
+EXPIRED_FORM = N_(
     "This page has been open too long or did not come from this site. "
     "Please reload the page and try again."
 )
-SIGN_IN_FIRST = "Please sign in to continue."
+SIGN_IN_FIRST = N_("Please sign in to continue.")
 
 # The subject an API error is reported under, when the view gave none.
 API_SUBJECTS = {
@@ -139,7 +145,7 @@ def handle_problem(problem: Problem) -> Response:
         return json_error(problem.status, problem.errors())
     if isinstance(problem, Moved):
         return moved(problem.slug)
-    return error_page(problem.status, problem.title, problem.sentence)
+    return error_page(problem.status, *problem.said())
 
 
 def moved(slug: str) -> Response:
@@ -166,25 +172,24 @@ def handle_http_error(error: HTTPException) -> Response:
     if error.response is not None:  # an answer prepared where the error was raised
         return error.response
     if code == 429:
-        message = retry_message()
-    # Keep headers werkzeug sets for some errors (Allow on 405).
-    return error_page(code, title, message, error.get_headers())
+        return error_page(code, gettext(title), retry_message(), error.get_headers())
+    # Keep headers werkzeug sets for some errors (Allow on 405). An abort's own reason
+    # is said in the reader's language when the catalogs have it.
+    return error_page(code, gettext(title), gettext(message), error.get_headers())
 
 
 def retry_message() -> str:
     """Say in words when to try again: "Please wait 45 seconds and try again."."""
     seconds = retry_after_seconds()
     if seconds is None:
-        return MESSAGES[429][1]
-    return f"Too many attempts. Please wait {in_words(seconds)} and try again."
+        return gettext(MESSAGES[429][1])
+    return gettext("Too many attempts. Please wait %(wait)s and try again.", wait=in_words(seconds))
 
 
 def in_words(seconds: int) -> str:
-    """A wait said the way people say it: "45 seconds", "3 minutes"."""
-    if seconds < 120:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = math.ceil(seconds / 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    """A wait said the way people say it, in their language: "45 seconds", "3 minutes"
+    (seconds up to two minutes)."""
+    return format_timedelta(timedelta(seconds=seconds), threshold=2)
 
 
 def handle_csrf_error(_error: CSRFError) -> Response:
@@ -193,7 +198,7 @@ def handle_csrf_error(_error: CSRFError) -> Response:
     view = current_app.view_functions.get(request.endpoint or "")
     if current_member() is None and getattr(view, "members_only", False):
         return sign_in_required()
-    return error_page(400, "This page has expired", EXPIRED_FORM)
+    return error_page(400, gettext("This page has expired"), gettext(EXPIRED_FORM))
 
 
 def sign_in_required() -> Response:
@@ -201,7 +206,7 @@ def sign_in_required() -> Response:
     if is_api_request():  # the API authenticates with tokens; never a redirect
         return json_error(401, {"authorization": ["is missing: send 'Token <jwt>'"]})
     destination = url_for("auth.login", next=_origin_page())
-    flash(SIGN_IN_FIRST)
+    flash(gettext(SIGN_IN_FIRST))
     if wants_fragment():
         response = Response(status=401)
         response.vary.add("HX-Request")
@@ -232,9 +237,11 @@ def _local(url: str) -> str | None:
 # How long to wait before trying again while the database cannot be reached.
 RETRY_SECONDS = 15
 UNAVAILABLE = (
-    "We'll be right back",
-    "Conduit cannot reach its database just now. Nothing you sent was saved: "
-    "please try again in a moment.",
+    N_("We'll be right back"),
+    N_(
+        "Conduit cannot reach its database just now. Nothing you sent was saved: "
+        "please try again in a moment."
+    ),
 )
 # Fields never shown back: tokens and passwords.
 NOT_SHOWN = ("csrf_token", "once", "password", "current_password", "new_password", "next")
@@ -250,7 +257,7 @@ def handle_database_unavailable(error: Exception) -> Response:
     headers = [("Retry-After", str(RETRY_SECONDS))]
     if is_api_request():
         return json_error(503, {"server": ["is temporarily unavailable: retry later"]}, headers)
-    title, message = UNAVAILABLE
+    title, message = (gettext(text) for text in UNAVAILABLE)
     if target() is None and request.method == "POST":
         sent = [(name, value) for name, value in request.form.items(multi=True)
                 if name not in NOT_SHOWN and value.strip()]  # fmt: skip

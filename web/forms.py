@@ -7,6 +7,7 @@ form shows "already taken" both while typing (inline check) and on submit.
 
 from typing import Any
 
+from flask_babel import LazyString, format_number, gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -43,10 +44,13 @@ from web.bounds import (
     TAGS_MAX,
     TAGS_TEXT_MAX,
     TITLE_MAX,
+    USERNAME_MAX,
     USERNAME_PATTERN,
     USERNAME_RULE,
 )
 from web.db import get_session
+from web.i18n import N_
+from web.i18n import lazy as _l
 from web.pictures import PICTURE_RULE, is_picture_url
 from web.submissions import new_token
 from web.users import email_taken, username_taken
@@ -61,7 +65,7 @@ class Form(FlaskForm):
         if not dirty:
             return bool(super().validate(extra_validators))
         for field in dirty:
-            field.errors = [CONTROL_SENTENCE]
+            field.errors = [gettext(CONTROL_SENTENCE)]
         self._errors = None  # recomputed from the fields
         return False
 
@@ -70,24 +74,40 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def _at_most(limit: int, what: str) -> Length:
-    return Length(max=limit, message=f"{what} has at most {limit:,} characters.")
+def _number(value: int) -> LazyString:
+    """A number as the reader's language writes it (5,000 / 5 000 / 5.000)."""
+    return LazyString(format_number, value)
+
+
+def _at_most(limit: int, message: str) -> Length:
+    """`message` is a catalog message saying the limit as %(max)s."""
+    return Length(max=limit, message=_l(message, max=_number(limit)))
+
+
+def taken(field: str) -> str:
+    """Said when an account took this username or email between the check and the save."""
+    if field == "username":
+        return gettext("That username is already taken.")
+    return gettext("That email address already has an account.")
 
 
 _username = [
-    DataRequired("Enter a username."),
-    Regexp(USERNAME_PATTERN, message=USERNAME_RULE),
+    DataRequired(_l("Enter a username.")),
+    Regexp(USERNAME_PATTERN, message=_l(USERNAME_RULE, max=_number(USERNAME_MAX))),
 ]
 _email = [
-    DataRequired("Enter your email address."),
-    _at_most(EMAIL_MAX, "An email address"),
-    Email("Enter an email address like name@example.com.", check_deliverability=False),
+    DataRequired(_l("Enter your email address.")),
+    _at_most(EMAIL_MAX, N_("An email address has at most %(max)s characters.")),
+    Email(_l("Enter an email address like name@example.com."), check_deliverability=False),
 ]
 _new_password = Length(
     min=PASSWORD_MIN,
     max=PASSWORD_MAX,
-    message=f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters.",
+    message=_l("Use %(min)s to %(max)s characters.", min=PASSWORD_MIN, max=PASSWORD_MAX),
 )
+
+
+_ARTICLE_MAX = _at_most(BODY_MAX, N_("An article has at most %(max)s characters."))
 
 
 class OnceField(HiddenField):
@@ -107,42 +127,56 @@ class OnceForm(Form):
 
 
 class RegisterForm(Form):
-    username = StringField("Username", _username, filters=[_strip])
-    email = EmailField("Email", _email, filters=[_strip])
-    password = PasswordField("Password", [InputRequired("Choose a password."), _new_password])
+    username = StringField(_l("Username"), _username, filters=[_strip])
+    email = EmailField(_l("Email"), _email, filters=[_strip])
+    password = PasswordField(
+        _l("Password"), [InputRequired(_l("Choose a password.")), _new_password]
+    )
 
     def validate_username(self, field: StringField) -> None:
         if username_taken(session=get_session(), username=field.data):
-            raise ValidationError(f"The username {field.data} is already taken.")
+            raise ValidationError(
+                gettext("The username %(name)s is already taken.", name=field.data)
+            )
 
     def validate_email(self, field: EmailField) -> None:
         if email_taken(session=get_session(), email=field.data):
-            raise ValidationError("That email address already has an account. Sign in instead?")
+            raise ValidationError(
+                gettext("That email address already has an account. Sign in instead?")
+            )
 
 
 class LoginForm(Form):
-    email = EmailField("Email", _email, filters=[_strip])
-    password = PasswordField("Password", [InputRequired("Enter your password.")])
-    remember = BooleanField("Remember me on this device")
+    email = EmailField(_l("Email"), _email, filters=[_strip])
+    password = PasswordField(_l("Password"), [InputRequired(_l("Enter your password."))])
+    remember = BooleanField(_l("Remember me on this device"))
 
 
 class ForgotPasswordForm(Form):
-    email = EmailField("Email", _email, filters=[_strip])
+    email = EmailField(_l("Email"), _email, filters=[_strip])
 
 
 class ResetPasswordForm(Form):
-    password = PasswordField("New password", [InputRequired("Choose a password."), _new_password])
+    password = PasswordField(
+        _l("New password"), [InputRequired(_l("Choose a password.")), _new_password]
+    )
 
 
 class SettingsForm(Form):
     image = URLField(
-        "Picture URL", [Optional(), _at_most(IMAGE_URL_MAX, "A picture URL")], filters=[_strip]
+        _l("Picture URL"),
+        [Optional(), _at_most(IMAGE_URL_MAX, N_("A picture URL has at most %(max)s characters."))],
+        filters=[_strip],
     )
-    username = StringField("Username", _username, filters=[_strip])
-    bio = TextAreaField("Bio", [_at_most(BIO_MAX, "A bio")], filters=[_strip])
-    email = EmailField("Email", _email, filters=[_strip])
-    new_password = PasswordField("New password", [Optional(), _new_password])
-    current_password = PasswordField("Current password")
+    username = StringField(_l("Username"), _username, filters=[_strip])
+    bio = TextAreaField(
+        _l("Bio"),
+        [_at_most(BIO_MAX, N_("A bio has at most %(max)s characters."))],
+        filters=[_strip],
+    )
+    email = EmailField(_l("Email"), _email, filters=[_strip])
+    new_password = PasswordField(_l("New password"), [Optional(), _new_password])
+    current_password = PasswordField(_l("Current password"))
 
     def __init__(self, *args: Any, user_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -150,48 +184,60 @@ class SettingsForm(Form):
 
     def validate_image(self, field: URLField) -> None:
         if field.data and not is_picture_url(field.data):
-            raise ValidationError(PICTURE_RULE)
+            raise ValidationError(gettext(PICTURE_RULE))
 
     def validate_username(self, field: StringField) -> None:
         if username_taken(session=get_session(), username=field.data, except_id=self.user_id):
-            raise ValidationError(f"The username {field.data} is already taken.")
+            raise ValidationError(
+                gettext("The username %(name)s is already taken.", name=field.data)
+            )
 
     def validate_email(self, field: EmailField) -> None:
         if email_taken(session=get_session(), email=field.data, except_id=self.user_id):
-            raise ValidationError("That email address belongs to another account.")
+            raise ValidationError(gettext("That email address belongs to another account."))
 
     def validate_current_password(self, field: PasswordField) -> None:
         if self.new_password.data and not field.data:
-            raise ValidationError("Enter your current password to set a new one.")
+            raise ValidationError(gettext("Enter your current password to set a new one."))
 
 
 class ArticleForm(OnceForm):
     title = StringField(
-        "Title",
-        [DataRequired("Give your article a title."), _at_most(TITLE_MAX, "A title")],
+        _l("Title"),
+        [
+            DataRequired(_l("Give your article a title.")),
+            _at_most(TITLE_MAX, N_("A title has at most %(max)s characters.")),
+        ],
         filters=[_strip],
     )
     description = StringField(
-        "What's this article about?",
+        _l("What's this article about?"),
         [
-            DataRequired("Say in a sentence what the article is about."),
-            _at_most(DESCRIPTION_MAX, "A description"),
+            DataRequired(_l("Say in a sentence what the article is about.")),
+            _at_most(DESCRIPTION_MAX, N_("A description has at most %(max)s characters.")),
         ],
         filters=[_strip],
     )
     body = TextAreaField(
-        "Article (Markdown)",
-        [DataRequired("Write the article's text."), _at_most(BODY_MAX, "An article")],
+        _l("Article (Markdown)"), [DataRequired(_l("Write the article's text.")), _ARTICLE_MAX]
     )
-    tags = StringField("Tags", [_at_most(TAGS_TEXT_MAX, "The tags")], filters=[_strip])
+    tags = StringField(
+        _l("Tags"),
+        [_at_most(TAGS_TEXT_MAX, N_("The tags have at most %(max)s characters."))],
+        filters=[_strip],
+    )
 
     def validate_tags(self, field: StringField) -> None:
         tags = parse_tags(field.data or "")
         if len(tags) > TAGS_MAX:
-            raise ValidationError(f"Use at most {TAGS_MAX} tags.")
+            raise ValidationError(gettext("Use at most %(max)s tags.", max=TAGS_MAX))
         too_long = [tag for tag in tags if len(tag) > TAG_MAX]
         if too_long:
-            raise ValidationError(f"A tag has at most {TAG_MAX} characters: “{too_long[0]}”.")
+            raise ValidationError(
+                gettext(
+                    "A tag has at most %(max)s characters: “%(tag)s”.", max=TAG_MAX, tag=too_long[0]
+                )
+            )
 
 
 class PreviewForm(Form):
@@ -201,12 +247,15 @@ class PreviewForm(Form):
     class Meta:
         csrf = False
 
-    body = TextAreaField("Article (Markdown)", [_at_most(BODY_MAX, "An article")])
+    body = TextAreaField(_l("Article (Markdown)"), [_ARTICLE_MAX])
 
 
 class CommentForm(OnceForm):
     body = TextAreaField(
-        "Write a comment",
-        [DataRequired("Write something before posting."), _at_most(COMMENT_MAX, "A comment")],
+        _l("Write a comment"),
+        [
+            DataRequired(_l("Write something before posting.")),
+            _at_most(COMMENT_MAX, N_("A comment has at most %(max)s characters.")),
+        ],
         filters=[_strip],
     )

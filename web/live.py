@@ -34,6 +34,7 @@ from typing import Any
 
 import redis
 from flask import Flask, current_app, has_app_context
+from flask_babel import gettext
 
 log = logging.getLogger("conduit.live")
 
@@ -323,8 +324,10 @@ def _said(topic: Topic, events: list[Event]) -> Iterator[str]:
 def announcement(event: Event) -> str:
     """What the status region says about a change to an article's comments."""
     if event.change == "deleted":
-        return "A comment was deleted."
-    return f"New comment by {event.actor}." if event.actor else "New comment."
+        return gettext("A comment was deleted.")
+    if event.actor:
+        return gettext("New comment by %(name)s.", name=event.actor)
+    return gettext("New comment.")
 
 
 def article_topic(slug: str, viewer_id: int | None, stale: Callable[[], str]) -> Topic:

@@ -83,6 +83,8 @@ class User(SQLModel, table=True):
     image: str | None = Field(default=None, max_length=IMAGE_URL_MAX)
     # "light" or "dark"; None follows the system setting.
     theme: str | None = Field(default=None, max_length=8)
+    # The interface language ("fr", "ar"...); None follows the browser (web.i18n).
+    language: str | None = Field(default=None, max_length=8)
     # Set by the link mailed to the address (web.addresses).
     email_confirmed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = _timestamp()

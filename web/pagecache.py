@@ -1,8 +1,8 @@
 """Visitors' pages and API reads, rendered once and served again until the next write.
 
 A GET from a visitor (no sign-in, no token, no message waiting) is answered from the
-cache when the same page, in the same shape (htmx headers), for the same theme was
-rendered since the site's last write (web.cache's generation). The only personal
+cache when the same page, in the same shape (htmx headers), for the same theme and
+language was rendered since the site's last write (web.cache's generation). The only personal
 thing in such a page is the CSRF token of the visitor's session: it is stored as a
 placeholder and filled in for each visitor. Members and API clients with a token are
 never served from, nor stored in, this cache.
@@ -17,6 +17,7 @@ import hashlib
 from typing import Any
 
 from flask import Flask, Response, g, request, session
+from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
 from web.api.operations import MOUNTS
@@ -68,7 +69,8 @@ def _key() -> tuple[Any, ...] | None:
     shape = tuple(request.headers.get(name, "") for name in SHAPE_HEADERS)
     current = request.headers.get("HX-Current-URL", "") if shape[0] else ""
     where = (request.host_url, request.full_path)
-    return (now, "page", where, shape, current, session.get("theme"))
+    language = str(get_locale())  # the browser's, or the visitor's choice
+    return (now, "page", where, shape, current, session.get("theme"), language)
 
 
 def _serve() -> Response | None:

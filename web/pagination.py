@@ -15,7 +15,7 @@ class PageOutOfRange(NotFound):
     """A page number below 1 or past the last page of a non-empty list."""
 
     def __init__(self, number: object) -> None:
-        super().__init__("page", "There is no such page in this list.")
+        super().__init__("page")
         self.number = number
 
 

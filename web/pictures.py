@@ -5,8 +5,12 @@ the browser load images from this site and from https URLs, nothing else."""
 import re
 from urllib.parse import urlsplit
 
+from web.i18n import N_
+
 PICTURE_PATTERN = r"^https://[^\s/?#]+[^\s]*$"
-PICTURE_RULE = "Enter a picture address starting with https://, e.g. https://example.com/me.png."
+PICTURE_RULE = N_(
+    "Enter a picture address starting with https://, e.g. https://example.com/me.png."
+)
 
 
 def is_picture_url(url: str | None) -> bool:

@@ -3,23 +3,41 @@
 The domain modules raise these; `web.errors` turns them, in one place, into an error
 page, a fragment for htmx, or a JSON error for the API. Each carries the subject it is
 about ("article", "comment", "profile") and two phrasings: a short one in RealWorld's
-style for the API (`{"errors": {subject: [detail]}}`) and a sentence for people.
+style for the API (`{"errors": {subject: [detail]}}`, always English) and a sentence for
+people, in the catalogs (web.i18n) and said in the reader's language by `said()`.
 """
 
-from typing import ClassVar
+from typing import Any, ClassVar
+
+from flask_babel import gettext
+
+from web.i18n import N_
+
+# What a reader is told when a thing is missing, by subject.
+MISSING = {
+    "article": N_("That article does not exist. It may have been deleted."),
+    "comment": N_("That comment does not exist. It may have been deleted."),
+    "profile": N_("There is no member by that name."),
+    "page": N_("There is no such page in this list."),
+}
 
 
 class Problem(Exception):
     """Something the domain refuses; `status` is the HTTP status it maps to."""
 
     status: ClassVar[int] = 400
-    title: ClassVar[str] = "That cannot be done"
+    title: ClassVar[str] = N_("That cannot be done")
 
-    def __init__(self, subject: str, detail: str, sentence: str) -> None:
+    def __init__(self, subject: str, detail: str, sentence: str, **params: Any) -> None:
         super().__init__(f"{subject} {detail}")
         self.subject = subject
         self.detail = detail
-        self.sentence = sentence
+        self.sentence = sentence  # a catalog message; `params` fill its %(name)s
+        self.params = params
+
+    def said(self) -> tuple[str, str]:
+        """The title and sentence in the reader's language."""
+        return gettext(self.title), gettext(self.sentence, **self.params)
 
     def errors(self) -> dict[str, list[str]]:
         """The API's body: `{subject: [detail]}`."""
@@ -30,14 +48,10 @@ class NotFound(Problem):
     """No such article, comment or member (or not any more)."""
 
     status = 404
-    title = "Page not found"
+    title = N_("Page not found")
 
-    def __init__(self, subject: str, sentence: str | None = None) -> None:
-        super().__init__(
-            subject,
-            "not found",
-            sentence or f"That {subject} does not exist. It may have been deleted.",
-        )
+    def __init__(self, subject: str) -> None:
+        super().__init__(subject, "not found", MISSING[subject])
 
 
 class Moved(NotFound):
@@ -52,7 +66,7 @@ class NotAllowed(Problem):
     """The user may not do this to that (it is someone else's)."""
 
     status = 403
-    title = "Not allowed"
+    title = N_("Not allowed")
 
 
 class Invalid(Problem):

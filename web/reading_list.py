@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from web.articles import ArticlePreview, previews_by_id
 from web.bounds import READING_LIST_MAX
+from web.i18n import N_
 from web.models import Article, ReadingListItem, utcnow
 from web.pagination import Page, check_in_range, offset_for
 from web.problems import Invalid
@@ -23,7 +24,8 @@ SESSION_KEY = "reading_list"  # where the pages keep a visitor's list in their s
 FULL = Invalid(
     "reading list",
     f"is full ({READING_LIST_MAX} articles): remove one first",
-    f"Your reading list is full ({READING_LIST_MAX} articles). Remove one to save another.",
+    N_("Your reading list is full (%(max)s articles). Remove one to save another."),
+    max=READING_LIST_MAX,
 )
 
 

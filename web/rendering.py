@@ -36,6 +36,8 @@ from flask import (
 )
 from flask import render_template as render_page
 from flask import url_for as flask_url_for
+from flask_babel import format_date as babel_date
+from flask_babel import gettext
 from flask_htmx import HTMX
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from jinja2_fragments.flask import render_block
@@ -121,7 +123,8 @@ def canonical_url() -> str:
 
 
 def format_date(value: datetime) -> str:
-    return f"{value:%B} {value.day}, {value.year}"
+    """A day as the reader's language writes it: "November 23, 2026", "23 novembre 2026"."""
+    return babel_date(value, "long")
 
 
 def format_isodate(value: datetime) -> str:
@@ -158,6 +161,13 @@ def target() -> str | None:
 def announce(message: str, *, error: bool = False) -> None:
     """Queue a message for the page's status region in this response (not persisted)."""
     g.setdefault("announcements", []).append(Message(message, error))
+
+
+def page_of(name: str, page: Any) -> str:
+    """Where a reader landed in a paged list: "Global feed, page 2 of 9"."""
+    return gettext(
+        "%(list)s, page %(number)s of %(pages)s", list=name, number=page.number, pages=page.pages
+    )
 
 
 def status_messages() -> list[Message]:

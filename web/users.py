@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from web.cache import changed
+from web.i18n import LANGUAGES, N_
 from web.models import Follow, User
 from web.problems import Invalid, NotFound
 
@@ -23,8 +24,9 @@ class AccountConflict(Invalid):
     """Usernames or emails already taken; `fields` says which (both when both are)."""
 
     def __init__(self, fields: list[str]) -> None:
-        names = " and ".join(fields)
-        super().__init__(fields[0], "has already been taken", f"That {names} is already taken.")
+        super().__init__(
+            fields[0], "has already been taken", N_("That username or email is already taken.")
+        )
         self.fields = fields
 
     def errors(self) -> dict[str, list[str]]:
@@ -170,6 +172,12 @@ def set_theme(*, session: Session, user: User, theme: str | None) -> None:
     session.commit()
 
 
+def set_language(*, session: Session, user: User, language: str | None) -> None:
+    user.language = language if language in LANGUAGES else None
+    session.add(user)
+    session.commit()
+
+
 def _commit_or_conflict(
     session: Session, *, username: str, email: str, except_id: int | None = None
 ) -> None:
@@ -191,7 +199,7 @@ def get_profile(*, session: Session, username: str, viewer_id: int | None) -> Pr
         select(*profile_columns(viewer_id)).where(func.lower(User.username) == username.lower())
     ).first()
     if row is None:
-        raise NotFound("profile", "There is no member by that name.")
+        raise NotFound("profile")
     return profile_from(row)
 
 
@@ -202,7 +210,7 @@ def set_following(*, session: Session, follower_id: int, username: str, followin
     """
     profile = get_profile(session=session, username=username, viewer_id=follower_id)
     if profile.id == follower_id:
-        raise Invalid("profile", "cannot follow yourself", "You cannot follow yourself.")
+        raise Invalid("profile", "cannot follow yourself", N_("You cannot follow yourself."))
     row = session.get(Follow, (follower_id, profile.id))
     if following and row is None:
         session.add(Follow(follower_id=follower_id, followed_id=profile.id))

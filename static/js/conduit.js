@@ -51,6 +51,15 @@ document.addEventListener("htmx:afterSettle", (event) => {
   landing?.focus();
 });
 
+// A boosted navigation replaces <body> but not <html>: its language and direction come
+// from the page marks (#theme), e.g. after the language was changed in another tab.
+document.addEventListener("htmx:afterSettle", (event) => {
+  const marks = document.getElementById("theme");
+  if (event.detail.target !== document.body || !marks?.dataset.lang) return;
+  document.documentElement.lang = marks.dataset.lang;
+  document.documentElement.dir = marks.dataset.dir;
+});
+
 // A boosted navigation replaces <body>, status region included, and screen readers
 // do not announce a live region that arrives already filled: refill it after a beat.
 document.addEventListener("htmx:afterSettle", (event) => {
@@ -152,10 +161,10 @@ document.addEventListener("htmx:afterSwap", (event) => {
   next?.focus();
 });
 document.addEventListener("htmx:sendError", () => {
-  announceProblem("Conduit could not be reached. Check your connection and try again.");
+  announceProblem(document.getElementById("status")?.dataset.unreachable);
 });
 document.addEventListener("htmx:timeout", () => {
-  announceProblem("Conduit took too long to answer. Please try again.");
+  announceProblem(document.getElementById("status")?.dataset.timeout);
 });
 
 // Signing out forgets the snapshots of this tab's history, so Back cannot show pages

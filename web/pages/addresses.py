@@ -2,6 +2,7 @@
 a member sees until their address is confirmed."""
 
 from flask import Blueprint, Response, flash, redirect, session, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from web import mail
@@ -24,10 +25,10 @@ def send_confirmation(member: User, address: str | None = None) -> None:
     target = address or member.email
     link = url_for("addresses.confirmed", token=confirm_token(member, target), _external=True)
     change = address is not None and address.lower() != member.email.lower()
-    mail.send(target, "Confirm your email address on Conduit", "confirm_address",
+    mail.send(target, gettext("Confirm your email address on Conduit"), "confirm_address",
               member=member, address=target, link=link, change=change)  # fmt: skip
     if change:
-        mail.send(member.email, "Your Conduit address is about to change",
+        mail.send(member.email, gettext("Your Conduit address is about to change"),
                   "address_change_notice", member=member, address=target,
                   link=url_for("settings.edit", _external=True))  # fmt: skip
 
@@ -46,9 +47,9 @@ def confirmed(token: str) -> Response:
     if done is None:
         return render("addresses/dead_link.html", status=410)
     if done.changed:
-        flash(f"Your email address is now {done.member.email}.")
+        flash(gettext("Your email address is now %(address)s.", address=done.member.email))
     else:
-        flash("Thank you: your email address is confirmed.")
+        flash(gettext("Thank you: your email address is confirmed."))
     return redirect(url_for("home.index"), 303)
 
 
@@ -60,9 +61,9 @@ def send_again() -> Response:
     try:
         send_confirmation(member)
     except mail.NotSent:
-        flash("We could not send the email just now. Please try again in a few minutes.")
+        flash(gettext("We could not send the email just now. Please try again in a few minutes."))
     else:
-        flash(f"We sent a new link to {member.email}.")
+        flash(gettext("We sent a new link to %(address)s.", address=member.email))
     return redirect(next_from_request(url_for("home.index")), 303)
 
 

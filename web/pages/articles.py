@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask_babel import gettext
 from markupsafe import Markup
 
 from web.articles import (
@@ -26,6 +27,7 @@ from web.auth import current_member, members_only, next_from_request, signed_in_
 from web.comments import add_comment, count_comments, delete_comment, list_comments
 from web.db import get_session
 from web.forms import ArticleForm, CommentForm, PreviewForm
+from web.i18n import N_
 from web.markdown import render_markdown
 from web.models import Article
 from web.problems import NotFound
@@ -41,7 +43,7 @@ PREVIEW = "preview"  # the editor's Preview button (JS off): show, do not save
 # The editor's other buttons. Without either (Enter in a field, a scripted post), a new
 # article is published (as it always was) and a draft stays a draft.
 PUBLISH, DRAFT = "publish", "draft"
-DRAFT_SAVED = "Your draft is saved. Only you can see it until you publish it."
+DRAFT_SAVED = N_("Your draft is saved. Only you can see it until you publish it.")
 
 
 def _viewer_id() -> int | None:
@@ -121,9 +123,9 @@ def _saved(article: Article) -> Response:
     """After a save: a draft goes back to its editor (writing goes on), a published
     article to its page."""
     if article.draft:
-        flash(DRAFT_SAVED)
+        flash(gettext(DRAFT_SAVED))
         return redirect(url_for("articles.edit", slug=article.slug), 303)
-    flash("Your article is published.")
+    flash(gettext("Your article is published."))
     return redirect(url_for("articles.show", slug=article.slug), 303)
 
 
@@ -149,7 +151,7 @@ def preview() -> Response:
     (it stores nothing), so an expired session never takes the writer off the page."""
     previewed = _preview(request.form.get("body", ""))
     if previewed["preview"] is not None:
-        announce("Preview updated.")
+        announce(gettext("Preview updated."))
     return render("articles/editor.html", parts=("preview",), **previewed)
 
 
@@ -157,12 +159,12 @@ def _already_saved(article_id: int) -> Response:
     """A replayed editor form: show what the first submission saved."""
     article = get_session().get(Article, article_id)
     if article is None:
-        flash("That article was already saved, and has since been deleted.")
+        flash(gettext("That article was already saved, and has since been deleted."))
         return redirect(url_for("home.index"), 303)
     if article.draft:
-        flash("That draft was already saved: here it is.")
+        flash(gettext("That draft was already saved: here it is."))
         return redirect(url_for("articles.edit", slug=article.slug), 303)
-    flash("That article was already published: here it is.")
+    flash(gettext("That article was already published: here it is."))
     return redirect(url_for("articles.show", slug=article.slug), 303)
 
 
@@ -190,7 +192,7 @@ def edit(slug: str) -> Response:
         )
         if article.draft:  # saved again, or published now
             return _saved(updated)
-        flash("Your article is updated.")
+        flash(gettext("Your article is updated."))
         return redirect(url_for("articles.show", slug=updated.slug), 303)
     return _editor(form, article)
 
@@ -202,7 +204,11 @@ def publish(slug: str) -> Response:
     form), it says so and changes nothing."""
     editor_id = signed_in_member().id
     article, now = publish_article(session=get_session(), slug=slug, editor_id=editor_id)
-    flash("Your article is published." if now else "That article was already published.")
+    flash(
+        gettext("Your article is published.")
+        if now
+        else gettext("That article was already published.")
+    )
     return redirect(url_for("articles.show", slug=article.slug), 303)
 
 
@@ -217,7 +223,7 @@ def delete(slug: str) -> Response:
     editor_id = signed_in_member().id
     if request.method == "POST" and request.form.get("confirmed") == "yes":
         gone = delete_article(session=get_session(), slug=slug, editor_id=editor_id)
-        flash(f"“{gone.title}” is deleted.")
+        flash(gettext("“%(title)s” is deleted.", title=gone.title))
         return redirect(url_for("home.index"), 303)
     article = editable_article(session=get_session(), slug=slug, user_id=editor_id)
     return render("articles/delete.html", article=article)
@@ -238,7 +244,11 @@ def unfavorite_article(slug: str) -> Response:
 def _set_favorite(slug: str, on: bool) -> Response:
     viewer = signed_in_member()
     article = set_favorite(session=get_session(), slug=slug, user_id=viewer.id, on=on)
-    message = f"{'Added to' if on else 'Removed from'} your favorites: “{article.title}”."
+    message = (
+        gettext("Added to your favorites: “%(title)s”.", title=article.title)
+        if on
+        else gettext("Removed from your favorites: “%(title)s”.", title=article.title)
+    )
     return toggled("favorite", article, message, viewer)
 
 
@@ -279,7 +289,7 @@ def add_comment_view(slug: str) -> Response:
     if not form.validate_on_submit():
         if not wants_fragment():
             return _show(slug, comment_form=form, status=422)
-        announce(" ".join(form.body.errors), error=True)
+        announce(" ".join(map(str, form.body.errors)), error=True)
         return respond(oob=[component("comment_form", form, slug, oob=True)], status=422)
     viewer = signed_in_member()
     try:
@@ -288,7 +298,7 @@ def add_comment_view(slug: str) -> Response:
             token=form.once.data,
         )  # fmt: skip
     except Replayed as done:
-        message = "That comment was already posted."
+        message = gettext("That comment was already posted.")
         if not wants_fragment():
             flash(message)
             anchor = f"comment-{done.ref_id}"
@@ -296,9 +306,9 @@ def add_comment_view(slug: str) -> Response:
         announce(message)
         return respond(reswap="none")
     if not wants_fragment():
-        flash("Your comment is posted.")
+        flash(gettext("Your comment is posted."))
         return redirect(url_for("articles.show", slug=slug, _anchor=f"comment-{added.id}"), 303)
-    announce("Your comment is posted.")
+    announce(gettext("Your comment is posted."))
     return respond(
         component("comment", added, viewer, slug, autofocus=True),
         oob=[component("comment_form", CommentForm(formdata=None), slug, oob=True),
@@ -309,7 +319,7 @@ def add_comment_view(slug: str) -> Response:
 @bp.post("/article/<slug>/comments/<id:comment_id>/delete", endpoint="delete_comment")
 @members_only
 def delete_comment_view(slug: str, comment_id: int) -> Response:
-    message = "Your comment is deleted."
+    message = gettext("Your comment is deleted.")
     try:
         delete_comment(
             session=get_session(), slug=slug, comment_id=comment_id,
@@ -318,7 +328,7 @@ def delete_comment_view(slug: str, comment_id: int) -> Response:
     except NotFound as missing:
         if missing.subject != "comment":
             raise
-        message = "That comment was already deleted."  # e.g. in another tab: same result
+        message = gettext("That comment was already deleted.")  # e.g. in another tab: same result
     if not wants_fragment():
         flash(message)
         return redirect(url_for("articles.show", slug=slug, _anchor="comments"), 303)

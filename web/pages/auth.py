@@ -2,6 +2,7 @@
 password through an emailed link."""
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext
 from flask_limiter import RequestLimit
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
@@ -10,7 +11,8 @@ from web import mail
 from web.auth import current_member, next_from_request, sign_in, sign_out, sign_out_elsewhere
 from web.db import get_session
 from web.errors import in_words
-from web.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from web.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm, taken
+from web.i18n import N_
 from web.limits import limit_attempts, limit_checks, retry_after_seconds
 from web.pages.addresses import send_confirmation
 from web.passwords import member_for, reset_password, reset_token
@@ -19,13 +21,13 @@ from web.users import AccountConflict, authenticate, create_user, find_by_email
 
 bp = Blueprint("auth", __name__)
 
-WRONG_CREDENTIALS = "That email and password do not match an account."
+WRONG_CREDENTIALS = N_("That email and password do not match an account.")
 PAGES = {
     "auth.login": ("auth/login.html", LoginForm),
     "auth.register": ("auth/register.html", RegisterForm),
     "auth.forgot_password": ("auth/forgot.html", ForgotPasswordForm),
 }
-NOT_SENT = (
+NOT_SENT = N_(
     "We could not send the email just now. Nothing changed: please try again in a few minutes."
 )
 
@@ -36,7 +38,9 @@ def _too_many(limit: RequestLimit) -> Response:
     template, form_class = PAGES[request.endpoint or "auth.login"]
     form = form_class()
     wait = in_words(retry_after_seconds(limit) or 60)
-    form.form_errors.append(f"Too many attempts from here. Please wait {wait} and try again.")
+    form.form_errors.append(
+        gettext("Too many attempts from here. Please wait %(wait)s and try again.", wait=wait)
+    )
     return _page(template, form, status=429)
 
 
@@ -62,15 +66,15 @@ def register() -> Response:
             )
         except AccountConflict as conflict:  # taken between the check and the insert
             for field in conflict.fields:
-                form[field].errors.append(f"That {field} is already taken.")
+                form[field].errors.append(taken(field))
         else:
             sign_in(user)
-            flash(f"Welcome to Conduit, {user.username}!")
+            flash(gettext("Welcome to Conduit, %(name)s!", name=user.username))
             try:
                 send_confirmation(user)
             except mail.NotSent:
-                flash("We could not send the link to confirm your address just now: use "
-                      "“Send it again” in a few minutes.")  # fmt: skip
+                flash(gettext("We could not send the link to confirm your address just now: "
+                              "use “Send it again” in a few minutes."))  # fmt: skip
             return redirect(next_from_request(), 303)
     return _page("auth/register.html", form)
 
@@ -99,16 +103,16 @@ def login() -> Response:
         )
         if user is not None:
             sign_in(user, remember=form.remember.data)
-            flash(f"Welcome back, {user.username}!")
+            flash(gettext("Welcome back, %(name)s!", name=user.username))
             return redirect(next_from_request(), 303)
-        form.form_errors.append(WRONG_CREDENTIALS)
+        form.form_errors.append(gettext(WRONG_CREDENTIALS))
     return _page("auth/login.html", form)
 
 
 @bp.post("/logout")
 def logout() -> Response:
     sign_out()
-    flash("You have signed out.")
+    flash(gettext("You have signed out."))
     return redirect(url_for("home.index"), 303)
 
 
@@ -126,13 +130,13 @@ def forgot_password() -> Response:
             if member is not None:
                 link = url_for("auth.reset_password_page", token=reset_token(member),
                                _external=True)  # fmt: skip
-                mail.send(address, "Choose a new Conduit password", "password_reset",
+                mail.send(address, gettext("Choose a new Conduit password"), "password_reset",
                           member=member, link=link)  # fmt: skip
             else:
                 link = url_for("auth.register", _external=True)
-                mail.send(address, "Your Conduit password", "no_account", link=link)
+                mail.send(address, gettext("Your Conduit password"), "no_account", link=link)
         except mail.NotSent:
-            form.form_errors.append(NOT_SENT)
+            form.form_errors.append(gettext(NOT_SENT))
             return _page("auth/forgot.html", form, status=503, sent_to=None)
         return _page("auth/forgot.html", form, sent_to=address)
     return _page("auth/forgot.html", form, sent_to=None)
@@ -152,7 +156,7 @@ def reset_password_view(token: str) -> Response:
             sign_out()
         sign_in(member)
         sign_out_elsewhere(member)
-        flash("Your password is changed and you are signed in. Everywhere else you were "
-              "signed in has been signed out.")  # fmt: skip
+        flash(gettext("Your password is changed and you are signed in. Everywhere else you "
+                      "were signed in has been signed out."))  # fmt: skip
         return redirect(url_for("home.index"), 303)
     return _page("auth/reset.html", form, member=member)

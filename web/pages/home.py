@@ -1,6 +1,7 @@
 """The home page: your feed, the global feed or a tag's feed, and popular tags."""
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask_babel import gettext
 
 from web.articles import list_articles, popular_tags
 from web.auth import current_member
@@ -8,7 +9,7 @@ from web.cache import POPULAR_TAGS, remember
 from web.db import get_session
 from web.errors import sign_in_required
 from web.pagination import page_number
-from web.rendering import announce, render, wants_fragment
+from web.rendering import announce, page_of, render, wants_fragment
 
 bp = Blueprint("home", __name__)
 
@@ -34,22 +35,24 @@ def index() -> Response:
         tag=tag,
         followed_by=viewer.id if yours and viewer else None,
     )
-    feed_title = "Your feed" if yours else f"#{tag}" if tag else "Global feed"
+    feed_title = gettext("Your feed") if yours else f"#{tag}" if tag else gettext("Global feed")
     if wants_fragment():
         # Only the feed is sent: say where the reader landed, skip the sidebar's query.
-        announce(f"{feed_title}, page {page.number} of {page.pages}")
+        announce(page_of(feed_title, page))
         tags = []
     else:
         tags = remember(POPULAR_TAGS, lambda: popular_tags(session=session))
     # The tabs this reader can use: "Your feed" only for members.
     tabs = []
     if viewer is not None:
-        tabs.append((url_for("home.index", feed=YOURS), "Your feed", yours))
-    tabs.append((url_for("home.index"), "Global feed", not yours and tag is None))
+        tabs.append((url_for("home.index", feed=YOURS), gettext("Your feed"), yours))
+    tabs.append((url_for("home.index"), gettext("Global feed"), not yours and tag is None))
     if tag:
         tabs.append((url_for("home.index", tag=tag), feed_title, True))
     empty = (
-        "Follow writers to see their new articles here." if yours else "No articles are here… yet."
+        gettext("Follow writers to see their new articles here.")
+        if yours
+        else gettext("No articles are here… yet.")
     )
     return render(
         "home/index.html",

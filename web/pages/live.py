@@ -4,6 +4,7 @@ comments and favorites, and the feeds' "n new articles" notice. See web.live."""
 from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
+from flask_babel import get_locale
 
 from web import live
 from web.articles import find_article
@@ -52,6 +53,7 @@ def feed() -> Response:
 
 def _stream(topic: live.Topic, start: str | None) -> Response:
     config = current_app.config
+    get_locale()  # chosen now, while the sign-in can be read: the stream speaks it
     hub = live.broker().listening()
     client = request.remote_addr or ""
     refused = hub.open(client, config["LIVE_STREAMS_MAX"], config["LIVE_STREAMS_PER_CLIENT"])

@@ -1,23 +1,25 @@
 """Profiles: a member's articles or favorites, and following them."""
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext
 
 from web.articles import list_articles
 from web.auth import current_member, members_only, next_from_request, signed_in_member
 from web.db import get_session
 from web.errors import sign_in_required
+from web.i18n import N_
 from web.pages.articles import ARTICLE_PLACES, pressed_place
 from web.pagination import page_number
-from web.rendering import announce, component, render, respond, wants_fragment
+from web.rendering import announce, component, page_of, render, respond, wants_fragment
 from web.users import get_profile, set_following
 
 bp = Blueprint("profiles", __name__)
 
-TABS = {"articles": "Articles", "favorited": "Favorited articles", "drafts": "Drafts"}
+TABS = {"articles": N_("Articles"), "favorited": N_("Favorited articles"), "drafts": N_("Drafts")}
 EMPTY = {
-    "articles": "No articles are here… yet.",
-    "favorited": "No favorite articles… yet.",
-    "drafts": "No drafts. Save one from the editor to finish it later.",
+    "articles": N_("No articles are here… yet."),
+    "favorited": N_("No favorite articles… yet."),
+    "drafts": N_("No drafts. Save one from the editor to finish it later."),
 }
 OWN_TABS = {"drafts"}  # shown to the profile's owner alone
 # A member's follow button: once on their profile, twice on each of their articles.
@@ -46,7 +48,11 @@ def show(username: str) -> Response:
         drafts=tab == "drafts",
     )
     if wants_fragment():
-        announce(f"{TABS[tab]} of {profile.username}, page {page.number} of {page.pages}")
+        announce(
+            page_of(
+                gettext("%(tab)s of %(name)s", tab=gettext(TABS[tab]), name=profile.username), page
+            )
+        )
 
     shown = [key for key in TABS if own or key not in OWN_TABS]
 
@@ -58,10 +64,10 @@ def show(username: str) -> Response:
         parts=("feed",),
         profile=profile,
         page=page,
-        title=TABS[tab],
-        empty=EMPTY[tab],
+        title=gettext(TABS[tab]),
+        empty=gettext(EMPTY[tab]),
         tab_param=_tab_param(tab),
-        tabs=[(tab_url(key), TABS[key], key == tab) for key in shown],
+        tabs=[(tab_url(key), gettext(TABS[key]), key == tab) for key in shown],
     )
 
 
@@ -87,7 +93,11 @@ def _set_following(username: str, following: bool) -> Response:
     profile = set_following(
         session=get_session(), follower_id=viewer.id, username=username, following=following
     )
-    message = f"You {'now follow' if following else 'no longer follow'} {profile.username}."
+    message = (
+        gettext("You now follow %(name)s.", name=profile.username)
+        if following
+        else gettext("You no longer follow %(name)s.", name=profile.username)
+    )
     if not wants_fragment():
         flash(message)
         return redirect(next_from_request(url_for("profiles.show", username=profile.username)), 303)

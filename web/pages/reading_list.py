@@ -6,6 +6,7 @@ account's at sign-in (web.auth.sign_in).
 """
 
 from flask import Blueprint, Response, current_app, g, session
+from flask_babel import gettext
 
 from web import reading_list as domain
 from web.articles import find_article
@@ -14,7 +15,7 @@ from web.db import get_session
 from web.models import id_of
 from web.pages.articles import toggled
 from web.pagination import offset_for, page_number
-from web.rendering import announce, component, render, wants_fragment
+from web.rendering import announce, component, page_of, render, wants_fragment
 
 bp = Blueprint("reading_list", __name__)
 
@@ -54,7 +55,7 @@ def index() -> Response:
         if gone:
             _keep_for_visitor([i for i in ids if i not in gone])
     if wants_fragment():
-        announce(f"Reading list, page {page.number} of {page.pages}")
+        announce(page_of(gettext("Reading list"), page))
     return render("reading_list/index.html", parts=("feed",), page=page)
 
 
@@ -81,6 +82,10 @@ def _set_saved(slug: str, on: bool) -> Response:
         ids = reading_list()
         kept = domain.with_article(ids, article_id) if on else [i for i in ids if i != article_id]
         _keep_for_visitor(kept)
-    message = f"{'Saved to' if on else 'Removed from'} your reading list: “{article.title}”."
+    message = (
+        gettext("Saved to your reading list: “%(title)s”.", title=article.title)
+        if on
+        else gettext("Removed from your reading list: “%(title)s”.", title=article.title)
+    )
     count = component("reading_list_count", len(reading_list()), oob=True)  # the header's
     return toggled("save", article, message, also=[count])

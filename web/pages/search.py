@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, request
+from flask_babel import gettext, ngettext
 
 from web.auth import current_member
 from web.bounds import SEARCH_MAX
@@ -37,6 +38,13 @@ def index() -> Response:
 
 def _found(query: str, total: int, number: int, pages: int) -> str:
     if not query:
-        return "Type words to search for."
-    found = f"{total} {'article' if total == 1 else 'articles'} found for “{query}”"
-    return f"{found}, page {number} of {pages}." if pages > 1 else f"{found}."
+        return gettext("Type words to search for.")
+    found = ngettext(
+        "%(num)d article found for “%(query)s”", "%(num)d articles found for “%(query)s”",
+        total, query=query,
+    )  # fmt: skip
+    if pages > 1:
+        return gettext(
+            "%(list)s, page %(number)s of %(pages)s.", list=found, number=number, pages=pages
+        )
+    return gettext("%(list)s.", list=found)

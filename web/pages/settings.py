@@ -1,6 +1,7 @@
-"""A member's settings, and the theme preference every reader can set."""
+"""A member's settings, and the theme and language preferences every reader can set."""
 
 from flask import Blueprint, Response, flash, redirect, request, session, url_for
+from flask_babel import gettext
 
 from web import mail
 from web.auth import (
@@ -11,13 +12,26 @@ from web.auth import (
     signed_in_member,
 )
 from web.db import get_session
-from web.forms import SettingsForm
+from web.forms import SettingsForm, taken
+from web.i18n import LANGUAGES, N_
+from web.i18n import SESSION_KEY as LANGUAGE_KEY
 from web.models import User
 from web.pages.addresses import send_confirmation
 from web.rendering import announce, layout_block, render, respond, wants_fragment
-from web.users import THEMES, AccountConflict, check_password, set_theme, update_account
+from web.users import (
+    THEMES,
+    AccountConflict,
+    check_password,
+    set_language,
+    set_theme,
+    update_account,
+)
 
-THEME_NAMES = {"system": "the system's", "light": "light", "dark": "dark"}
+THEME_NAMES = {
+    "system": N_("Using the system's theme."),
+    "light": N_("Using light theme."),
+    "dark": N_("Using dark theme."),
+}
 
 bp = Blueprint("settings", __name__)
 
@@ -29,7 +43,7 @@ def edit() -> Response:
     form = SettingsForm(obj=user, user_id=user.id)
     if form.validate_on_submit():
         if form.new_password.data and not check_password(user, form.current_password.data):
-            form.current_password.errors.append("That is not your current password.")
+            form.current_password.errors.append(gettext("That is not your current password."))
         else:
             # A new address takes effect once it is confirmed (web.addresses).
             moving = form.email.data.lower() != user.email.lower()
@@ -44,11 +58,12 @@ def edit() -> Response:
                 )
             except AccountConflict as conflict:  # taken between the check and the save
                 for field in conflict.fields:
-                    form[field].errors.append(f"That {field} is already taken.")
+                    form[field].errors.append(taken(field))
             else:
                 if form.new_password.data:
                     sign_out_elsewhere(user)  # a new password ends every other sign-in
-                flash("Settings saved." + (_moving(user, form.email.data) if moving else ""))
+                saved = gettext("Settings saved.")
+                flash(f"{saved} {_moving(user, form.email.data)}" if moving else saved)
                 return redirect(url_for("settings.edit"), 303)
     return render("settings/edit.html", form=form, status=422 if form.errors else 200)
 
@@ -58,9 +73,11 @@ def _moving(user: User, address: str) -> str:
     try:
         send_confirmation(user, address)
     except mail.NotSent:
-        return (f" We could not send the link to confirm {address} just now, so your "
-                "address is unchanged: please try again in a few minutes.")  # fmt: skip
-    return f" We sent a link to {address}: your address changes when you open it."
+        return gettext("We could not send the link to confirm %(address)s just now, so your "
+                       "address is unchanged: please try again in a few minutes.",
+                       address=address)  # fmt: skip
+    return gettext("We sent a link to %(address)s: your address changes when you open it.",
+                   address=address)  # fmt: skip
 
 
 @bp.post("/theme")
@@ -74,8 +91,23 @@ def theme() -> Response:
     else:
         session["theme"] = chosen
     if wants_fragment():  # applied at once: the page's theme mark, and a word about it
-        announce(f"Using {THEME_NAMES[chosen or 'system']} theme.")
+        said = THEME_NAMES[chosen or "system"]
+        announce(gettext(said))
         return respond(layout_block("theme"))
+    return redirect(next_from_request(url_for("home.index")), 303)
+
+
+@bp.post("/language")
+def language() -> Response:
+    """The interface language: on the member's account (every device they sign in
+    from), or in a visitor's session. The whole page changes, so it is always a new
+    page load (the form is not boosted); "auto" goes back to the browser's preference."""
+    choice = request.form.get("language")
+    chosen = choice if choice in LANGUAGES else None
+    user = current_member()
+    if user is not None:
+        set_language(session=get_session(), user=user, language=chosen)
+    session[LANGUAGE_KEY] = chosen  # kept after signing out too
     return redirect(next_from_request(url_for("home.index")), 303)
 
 

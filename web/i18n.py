@@ -1,0 +1,93 @@
+"""The interface's language: English, French, German, Spanish or Arabic (Flask-Babel).
+
+The reader's explicit choice wins (on the member's account, in a visitor's session),
+then their browser's `Accept-Language`, then English. The JSON API always speaks English:
+RealWorld clients read its messages. Catalogs live in `web/translations/<code>/` (`.po`
+in the repository, `.mo` compiled by `make setup`); `make translations` refreshes them.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, g, request, session
+from flask_babel import Babel, LazyString, get_locale, gettext
+from markupsafe import Markup, escape
+
+DEFAULT = "en"
+SESSION_KEY = "language"
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str  # in the language itself, as the picker offers it
+    direction: str = "ltr"
+
+
+LANGUAGES = {
+    language.code: language
+    for language in (
+        Language("en", "English"),
+        Language("fr", "Français"),
+        Language("de", "Deutsch"),
+        Language("es", "Español"),
+        Language("ar", "العربية", "rtl"),
+    )
+}
+
+babel = Babel()
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogs where it is defined; it is translated where it is
+    shown (the same text also goes, untranslated, into API errors)."""
+    return message
+
+
+class LazyText(LazyString):
+    """A message translated when it is shown (form labels and validators are made once,
+    shown in each reader's language). Escaped like any text: Flask-Babel's own lazy
+    strings pass for HTML."""
+
+    def __html__(self) -> Markup:
+        return escape(str(self))
+
+
+def lazy(message: str, **params: Any) -> LazyText:
+    return LazyText(gettext, message, **params)
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_language, default_domain="messages")
+    app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["languages"] = LANGUAGES
+    app.after_request(_vary)
+
+
+def chosen_language() -> str | None:
+    """The reader's explicit choice: the member's account, else the visitor's session."""
+    from web.auth import current_member  # the sign-in machinery imports the pages' text
+
+    user = current_member()
+    chosen = user.language if user is not None else session.get(SESSION_KEY)
+    return chosen if chosen in LANGUAGES else None
+
+
+def select_language() -> str:
+    if request.path == "/api" or request.path.startswith("/api/"):
+        return DEFAULT  # the API speaks English whatever the browser prefers
+    chosen = chosen_language()
+    if chosen is not None:
+        return chosen
+    g.language_negotiated = True  # the answer depends on Accept-Language
+    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT)
+
+
+def current_language() -> Language:
+    return LANGUAGES.get(str(get_locale()), LANGUAGES[DEFAULT])
+
+
+def _vary(response: Response) -> Response:
+    if g.get("language_negotiated"):
+        response.vary.add("Accept-Language")
+    return response
