@@ -12,9 +12,47 @@ import argparse
 import sys
 from pathlib import Path
 
+from babel.messages.pofile import read_po
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import escape
 
 HERE = Path(__file__).resolve().parent
+TRANSLATIONS = HERE.parent / "web" / "translations"
+RTL = {"ar"}
+
+
+def N_(message: str) -> str:  # marks a message for the app's catalogs
+    return message
+
+
+# nginx's own page when the edge limits refuse a request, in the reader's language (from
+# the app's catalogs, by the browser's first language: nginx cannot read the session).
+TITLE = N_("Too many requests")
+SAID = N_("Too many attempts. Please wait a minute and try again.")
+HOME = N_("Go to the home page")
+
+
+def too_many_pages() -> dict[str, str]:
+    """The 429 page per language code ("en" first, the default)."""
+    catalogs = {"en": {}}
+    for po in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")):
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        catalogs[str(catalog.locale)] = {m.id: m.string for m in catalog if m.id}
+    pages = {}
+    for code, said in catalogs.items():
+        title, message, home = (escape(said.get(text) or text) for text in (TITLE, SAID, HOME))
+        pages[code] = (
+            f'<!doctype html>\\n<html lang="{code}" dir="{"rtl" if code in RTL else "ltr"}">'
+            '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, '
+            f'initial-scale=1"><title>{title} — Conduit</title><link rel="stylesheet" '
+            'href="/static/css/conduit.css"></head><body><header class="site-header"><div '
+            'class="container header-bar"><a class="brand" href="/">conduit</a></div></header>'
+            '<main id="main"><div class="container error-page"><div class="error-message">'
+            f'<h1>{title}</h1><p>{message}</p><p><a href="/">{home}</a></p></div></div></main>'
+            "</body></html>\\n"
+        )
+    return pages
 
 
 def render(
@@ -63,6 +101,7 @@ def render(
         accounts_burst=accounts_burst,
         api_write_rate=api_write_rate,
         api_write_burst=api_write_burst,
+        too_many_pages=too_many_pages(),
     )
 
 

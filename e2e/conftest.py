@@ -199,8 +199,11 @@ def new_actor(browser: Browser, base_url: str, mode: str) -> Iterator[Callable[[
     contexts: list[BrowserContext] = []
     problems: list[str] = []
 
-    def make() -> Actor:
-        context = browser.new_context(base_url=base_url, java_script_enabled=mode != "nojs")
+    def make(**options: object) -> Actor:
+        """`options` for the browser context, e.g. locale="fr-FR" (its Accept-Language)."""
+        context = browser.new_context(
+            base_url=base_url, java_script_enabled=mode != "nojs", **options
+        )
         context.set_default_timeout(10_000)
         context.on("page", lambda page: watch_console(page, problems))
         contexts.append(context)

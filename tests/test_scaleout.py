@@ -314,6 +314,13 @@ def test_nginx_limits_sign_in_floods_and_api_writes(running: Stack, client):
     assert "text/html" in edge[0].headers["Content-Type"]
     assert "<h1>Too many requests</h1>" in edge[0].text
     assert 'href="/static/css/conduit.css"' in edge[0].text  # the site's own look
+    # In the browser's language (nginx's page comes from the app's catalogs).
+    french = client.post(f"{running.url}/login", data={"email": "x@example.com"},
+                         headers={"Accept-Language": "fr-FR,fr;q=0.9"}, timeout=10)  # fmt: skip
+    assert french.status_code == 429
+    assert '<html lang="fr" dir="ltr">' in french.text
+    assert "<h1>Trop de requêtes</h1>" in french.text
+    assert "Accept-Language" in french.headers["Vary"]
     assert client.get(f"{running.url}/login", timeout=10).status_code == 200  # reading is free
 
     api = [
