@@ -167,3 +167,36 @@ def test_the_picker_goes_back_to_english_and_keeps_the_page(new_actor: Callable[
     expect_language(page, "en", "ltr")
     expect(page).to_have_url(re.compile(r"/\?page=2$"))
     expect(page.locator("#feed-heading")).to_contain_text("page 2 of")
+
+
+def page_is_one_language(page: Page) -> str:
+    """The page's <html lang> agrees with the language its body was rendered in."""
+    marks = page.locator("#theme").get_attribute("data-lang")
+    assert page.locator("html").get_attribute("lang") == marks
+    return marks or ""
+
+
+def test_a_language_chosen_in_another_tab_reaches_this_one(new_actor: Callable[..., Actor]):
+    """Tab B switches to French; tab A's next (boosted) navigation arrives in French with
+    <html lang> following. Back and Forward never show a page of two languages."""
+    actor = new_actor(locale="en-US")
+    page = actor.page
+    page.goto("/")
+    wait_for_htmx(actor)
+    other = page.context.new_page()
+    other.goto("/")
+    other.locator("#language-choice").select_option(label="Français")
+    other.locator(".language-form button").click()
+    expect_language(other, "fr", "ltr")
+    other.close()
+
+    actor.press(page.get_by_role("link", name="Sign in", exact=True))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Connexion")
+    expect_language(page, "fr", "ltr")
+    check_axe(actor)
+    page.go_back()
+    page.wait_for_load_state()
+    assert page_is_one_language(page) in ("en", "fr")
+    page.go_forward()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Connexion")
+    assert page_is_one_language(page) == "fr"

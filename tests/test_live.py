@@ -317,6 +317,27 @@ def test_feed_streams_count_new_articles_into_a_notice(app, db):
         stream.close()
 
 
+def test_streams_speak_each_reader_s_language(app, story, db):
+    """What a stream announces is in its reader's language: the one their page is in."""
+    writer, slug = story
+    commenter = app.test_client()
+    AuthActions(commenter).register("bob")
+    arabic = Listener(app.test_client(), f"/live/article/{slug}", **{"Accept-Language": "ar"})
+    french = Listener(app.test_client(), "/live/feed", address="10.0.0.3",
+                      **{"Accept-Language": "fr-FR"})  # fmt: skip
+    for stream in (arabic, french):
+        stream.next("hello")
+    comment_through_the_page(commenter, slug, "Hello")
+    assert arabic.next("comments")["data"] == "تعليق جديد من bob."
+    with app.app_context():  # a write made directly publishes through the app
+        create_article(session=db, author_id=writer.id, title="Two", description="d", body="b")
+    said = french.next("articles")["data"]
+    assert "1 nouvel article — " in said
+    assert ">l’afficher</a>" in said  # noqa: RUF001
+    for stream in (arabic, french):
+        stream.close()
+
+
 def test_the_refresh_a_page_makes_is_that_readers_own_view(app, story, db):
     _writer, slug = story
     reader = app.test_client()

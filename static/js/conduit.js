@@ -53,12 +53,16 @@ document.addEventListener("htmx:afterSettle", (event) => {
 
 // A boosted navigation replaces <body> but not <html>: its language and direction come
 // from the page marks (#theme), e.g. after the language was changed in another tab.
-document.addEventListener("htmx:afterSettle", (event) => {
+function followPageMarks() {
   const marks = document.getElementById("theme");
-  if (event.detail.target !== document.body || !marks?.dataset.lang) return;
+  if (!marks?.dataset.lang) return;
   document.documentElement.lang = marks.dataset.lang;
   document.documentElement.dir = marks.dataset.dir;
+}
+document.addEventListener("htmx:afterSettle", (event) => {
+  if (event.detail.target === document.body) followPageMarks();
 });
+document.addEventListener("htmx:historyRestore", followPageMarks);
 
 // A boosted navigation replaces <body>, status region included, and screen readers
 // do not announce a live region that arrives already filled: refill it after a beat.
@@ -168,9 +172,10 @@ document.addEventListener("htmx:timeout", () => {
 });
 
 // Signing out forgets the snapshots of this tab's history, so Back cannot show pages
-// of the member who just left.
+// of the member who just left; so does changing the language (no page in the old one).
 document.addEventListener("submit", (event) => {
-  if (event.target instanceof HTMLFormElement && event.target.classList.contains("sign-out")) {
+  const form = event.target;
+  if (form instanceof HTMLFormElement && form.matches(".sign-out, .language-form")) {
     try {
       sessionStorage.removeItem("htmx-history-cache");
     } catch {
