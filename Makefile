@@ -42,8 +42,8 @@ translations: $(STAMPS)/python
 	$(BIN)/pybabel extract --mapping-file babel.cfg --keyword _l --keyword N_ --sort-output \
 	  --add-location file --project Conduit --copyright-holder Conduit \
 	  --output-file web/translations/messages.pot .
-	$(BIN)/pybabel update --input-file web/translations/messages.pot --directory web/translations \
-	  --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update --input-file web/translations/messages.pot --output-dir web/translations \
+	  --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
 	$(MAKE) $(STAMPS)/catalogs
 
 run: setup
