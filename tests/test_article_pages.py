@@ -42,7 +42,8 @@ def test_publish_and_read(author):
     page = author.get("/article/hello-htmx")
     html = page.text
     assert page.status_code == 200
-    assert '<h1 id="article-title" tabindex="-1" data-focus-after-swap>Hello htmx</h1>' in html
+    title = '<h1 id="article-title" dir="auto" tabindex="-1" data-focus-after-swap>Hello htmx</h1>'
+    assert title in html
     assert "<h2>Part</h2>" in html  # the body's top headings rank right under the title
     assert "<strong>bold</strong>" in html
     assert '<li class="tag"><a href="/?tag=flask">flask</a></li>' in html
@@ -360,7 +361,7 @@ def test_an_empty_or_too_long_body_says_so(author):
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_the_preview_is_sanitised_like_the_page(author, payload):
     answer = post(author, "/editor/preview", headers=LIVE, body=f"Before\n\n{payload}\n\nAfter")
-    body = answer.text.split('<div class="article-body">', 1)[1].split("</div>", 1)[0]
+    body = answer.text.split('<div class="article-body" dir="auto">', 1)[1].split("</div>", 1)[0]
     for tag, attrs in Elements(body).found:
         assert tag in SAFE_TAGS, body
         for name, value in attrs:
@@ -385,7 +386,7 @@ def test_without_js_preview_shows_the_page_again_saves_nothing_and_keeps_the_tex
     page = post(author, "/editor", title="Draft title", description="D", body="## Soon\n\nText",
                 tags="one", preview="1")  # fmt: skip
     assert page.status_code == 200
-    assert '<div class="article-body"><h2>Soon</h2>' in page.text
+    assert '<div class="article-body" dir="auto"><h2>Soon</h2>' in page.text
     assert 'value="Draft title"' in page.text
     assert "## Soon" in page.text  # still in the textarea
     assert articles_stored(db) == before

@@ -54,7 +54,7 @@ def test_article_preview(macro):
     html = macro("article_preview")(preview)
     assert '<article class="preview" aria-labelledby="preview-hello">' in html
     assert (
-        '<h3 id="preview-hello" class="preview-title"><a href="/article/hello">'
+        '<h3 id="preview-hello" class="preview-title" dir="auto"><a href="/article/hello">'
         "Hello &lt;world&gt;</a></h3>"
     ) in html
     assert '<time datetime="2026-11-02T08:30:00+00:00">November 2, 2026</time>' in html

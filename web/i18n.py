@@ -7,11 +7,14 @@ in the repository, `.mo` compiled by `make setup`); `make translations` refreshe
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask, Response, g, request, session
 from flask_babel import Babel, LazyString, get_locale, gettext
 from markupsafe import Markup, escape
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 DEFAULT = "en"
 SESSION_KEY = "language"
@@ -65,11 +68,14 @@ def init_app(app: Flask) -> None:
 
 
 def chosen_language() -> str | None:
-    """The reader's explicit choice: the member's account, else the visitor's session."""
-    from web.auth import current_member  # the sign-in machinery imports the pages' text
+    """The reader's explicit choice: the member's account, else the session's (a
+    visitor's, or the one a member's browser made before signing in)."""
+    chosen = session.get(SESSION_KEY)
+    if "_user_id" in session or "remember_token" in request.cookies:  # perhaps a member
+        from web.auth import current_member  # the sign-in machinery imports the pages' text
 
-    user = current_member()
-    chosen = user.language if user is not None else session.get(SESSION_KEY)
+        user = current_member()
+        chosen = (user.language if user is not None else None) or chosen
     return chosen if chosen in LANGUAGES else None
 
 
@@ -80,7 +86,14 @@ def select_language() -> str:
     if chosen is not None:
         return chosen
     g.language_negotiated = True  # the answer depends on Accept-Language
-    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT)
+    return negotiated(request.headers.get("Accept-Language", ""))
+
+
+@lru_cache(maxsize=1024)
+def negotiated(accept_language: str) -> str:
+    """The best of our languages for this header (browsers send a handful of them)."""
+    accepted = parse_accept_header(accept_language, LanguageAccept)
+    return accepted.best_match(LANGUAGES, default=DEFAULT)
 
 
 def current_language() -> Language:
