@@ -245,6 +245,18 @@ def test_form_messages_and_labels_are_translated(client):
     assert "Eine E-Mail-Adresse hat höchstens 254 Zeichen." in too_long.text
 
 
+def test_fragments_speak_the_page_s_language(client, db):
+    make_articles(db, make_user(db, "ana"), 12)
+    part = client.get(
+        "/?page=2", headers={"Accept-Language": "fr", "HX-Request": "true", "HX-Target": "feed"}
+    )
+    assert part.status_code == 200
+    assert "<html" not in part.text
+    assert "Fil global, page 2 sur 2" in part.text  # announced in the status region
+    assert "<title>Fil global, page 2 — Conduit</title>" in part.text
+    assert "← Précédente" in part.text
+
+
 def test_error_pages_and_fragments_are_translated(client):
     page = client.get("/article/nope", headers={"Accept-Language": "es"})
     assert page.status_code == 404
@@ -363,7 +375,8 @@ def site(app: Flask, client: FlaskClient, db) -> tuple[FlaskClient, list[str], s
 
 
 VISITOR_PAGES = ["/", "/login", "/register", "/password/forgot", "/article/article-1",
-                 "/reading-list", "/profile/reader"]  # fmt: skip
+                 "/reading-list", "/profile/reader", "/password/reset/not-a-link",
+                 "/email/confirm/not-a-link", "/profile/nobody"]  # fmt: skip
 
 
 @pytest.mark.parametrize("code", TRANSLATED)
