@@ -104,6 +104,7 @@ def test_the_browser_preference_chooses_when_the_reader_did_not(client):
     assert page_language(french.text) == ("fr", "ltr")
     assert "<title>Fil global — Conduit</title>" in french.text
     assert "Accept-Language" in french.headers["Vary"]
+    assert french.headers["Content-Language"] == "fr"
     spanish = client.get("/", headers={"Accept-Language": "de;q=0.4, es"})
     assert page_language(spanish.text) == ("es", "ltr")
     assert page_language(client.get("/", headers={"Accept-Language": "ja"}).text) == ("en", "ltr")

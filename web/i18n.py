@@ -103,4 +103,6 @@ def current_language() -> Language:
 def _vary(response: Response) -> Response:
     if g.get("language_negotiated"):
         response.vary.add("Accept-Language")
+    if response.mimetype == "text/html" and not request.path.startswith("/api"):
+        response.headers["Content-Language"] = current_language().code
     return response
