@@ -11,7 +11,9 @@ from functools import lru_cache
 from typing import Any
 
 from flask import Flask, Response, g, request, session
-from flask_babel import Babel, LazyString, get_locale, gettext
+from flask_babel import Babel, LazyString, get_locale, get_translations, gettext
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
@@ -62,9 +64,34 @@ def lazy(message: str, **params: Any) -> LazyText:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_language, default_domain="messages")
+    # Templates call _() a hundred times a page: straight to this request's catalog, with
+    # Jinja's "newstyle" rules (values escaped, always a format string).
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext,
+                                 ngettext=_template_ngettext)  # fmt: skip
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["languages"] = LANGUAGES
     app.after_request(_vary)
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, message: str, **values: Any) -> str:
+    said = _catalog().ugettext(message)
+    if not values:  # no message has a literal "%%": nothing to format
+        return Markup(said) if eval_ctx.autoescape else said
+    return (Markup(said) if eval_ctx.autoescape else said) % values
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx: EvalContext, one: str, many: str, num: int, **values: Any) -> str:
+    said = _catalog().ungettext(one, many, num)
+    return (Markup(said) if eval_ctx.autoescape else said) % {"num": num, **values}
+
+
+def _catalog() -> Any:
+    found = g.get("catalog")
+    if found is None:
+        found = g.catalog = get_translations()
+    return found
 
 
 def chosen_language() -> str | None:

@@ -18,13 +18,14 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from babel.dates import format_date as babel_date
 from flask import (
     Flask,
     Response,
@@ -36,8 +37,7 @@ from flask import (
 )
 from flask import render_template as render_page
 from flask import url_for as flask_url_for
-from flask_babel import format_date as babel_date
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_htmx import HTMX
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from jinja2_fragments.flask import render_block
@@ -123,8 +123,14 @@ def canonical_url() -> str:
 
 
 def format_date(value: datetime) -> str:
-    """A day as the reader's language writes it: "November 23, 2026", "23 novembre 2026"."""
-    return babel_date(value, "long")
+    """A day as the reader's language writes it: "November 23, 2026", "23 novembre 2026"
+    (times are UTC)."""
+    return _long_date(value.date(), str(get_locale()))
+
+
+@lru_cache(maxsize=8192)
+def _long_date(day: date, language: str) -> str:
+    return babel_date(day, "long", locale=language)  # every preview shows one: kept
 
 
 def format_isodate(value: datetime) -> str:
