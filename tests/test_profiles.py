@@ -139,5 +139,11 @@ def test_profile_costs_a_constant_number_of_queries(app, client, auth, db, queri
     app.config["FEED_PAGE_SIZE"] = size
     queries.clear()
     client.get("/profile/bob")
-    # member, profile with "following", count, page, tags, reading list
-    assert len(queries) == 6, queries
+    # member, profile with "following", count, page, tags, the member's favorites and
+    # follows among them, reading list
+    assert len(queries) == 7, queries
+    queries.clear()
+    client.get("/profile/bob")
+    # until the next write the list and its count come from the cache: member, profile,
+    # favorites and follows, reading list
+    assert len(queries) == 4, queries

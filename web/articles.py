@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, exists, false, func
+from sqlalchemy import ColumnElement, Select, delete, exists, false, func, literal, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -417,7 +417,8 @@ def find_articles(
     followed_by: int | None = None,
     drafts: bool = False,
 ) -> tuple[list[ArticlePreview], int]:
-    """Previews newest first, and how many match in all: three queries, any `limit`.
+    """Previews newest first, and how many match in all: at most four queries, any
+    `limit` (the list and its total are read once per write).
 
     Filters combine: `tag` (a tag name), `author` (a username) or `author_id`,
     `favorited_by` (a username or a user id), `followed_by` (articles by the authors
@@ -442,19 +443,53 @@ def find_articles(
         followed = select(Follow.followed_id).where(Follow.follower_id == followed_by)
         filters.append(col(Article.author_id).in_(followed))
 
-    # The total is the same for everyone until the next write: counted once per write.
-    key = ("articles-total", tag, author, author_id, favorited_by, followed_by, drafts)
+    # The list and its total are the same for everyone until the next write: read once
+    # per write, then each viewer's favorites and follows are marked on it.
+    key = (tag, author, author_id, favorited_by, followed_by, drafts)
     total = remember(
-        key, lambda: session.exec(select(func.count()).select_from(Article).where(*filters)).one()
+        ("articles-total", *key),
+        lambda: session.exec(select(func.count()).select_from(Article).where(*filters)).one(),
     )
-    rows = session.exec(
-        _preview_query(viewer_id)
-        .where(*filters)
-        .order_by(col(Article.created_at).desc(), col(Article.id).desc())
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return _previews(session, rows), total
+    previews = remember(
+        ("articles", *key, offset, limit),
+        lambda: _previews(
+            session,
+            session.exec(
+                _preview_query(None)
+                .where(*filters)
+                .order_by(col(Article.created_at).desc(), col(Article.id).desc())
+                .offset(offset)
+                .limit(limit)
+            ),
+        ),
+        size=1024 * limit,
+    )
+    return as_seen_by(session, previews, viewer_id), total
+
+
+def as_seen_by(
+    session: Session, previews: list[ArticlePreview], viewer_id: int | None
+) -> list[ArticlePreview]:
+    """`previews` (as a visitor sees them) with the viewer's favorites and follows
+    marked: one query, none for a visitor."""
+    if viewer_id is None or not previews:
+        return previews
+    liked = select(literal("favorite"), col(Favorite.article_id)).where(
+        Favorite.user_id == viewer_id, col(Favorite.article_id).in_([p.id for p in previews])
+    )
+    followed = select(literal("follow"), col(Follow.followed_id)).where(
+        Follow.follower_id == viewer_id,
+        col(Follow.followed_id).in_({p.author.id for p in previews}),
+    )
+    marks = {(kind, ref) for kind, ref in session.execute(union_all(liked, followed))}
+    return [
+        replace(
+            preview,
+            favorited=("favorite", preview.id) in marks,
+            author=replace(preview.author, following=("follow", preview.author.id) in marks),
+        )
+        for preview in previews
+    ]
 
 
 def _user_ids(username: str) -> Select[Any]:
