@@ -16,6 +16,7 @@ from web import (
     config,
     db,
     errors,
+    fragments,
     gallery,
     health,
     i18n,
@@ -81,6 +82,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     api.init_app(app, csrf)
     csrf.exempt(article_pages.preview)  # stores nothing; works on after the session ended
+    fragments.init_app(app)
     gallery.init_app(app)
     app.cli.add_command(migrate.db_command)
     app.cli.add_command(seed.seed_command)

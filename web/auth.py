@@ -98,7 +98,8 @@ def members_only(view: V) -> V:
 
 def current_member() -> User | None:
     """The signed-in user, or None for a visitor."""
-    return current_user.user if current_user.is_authenticated else None
+    user = current_user._get_current_object()  # one lookup: pages ask many times
+    return user.user if user.is_authenticated else None
 
 
 def signed_in_member() -> User:

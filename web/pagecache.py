@@ -86,12 +86,19 @@ def _serve() -> Response | None:
     response.set_etag(etag, weak=weak)
     g.page_served = True
     if response.make_conditional(request).status_code != 304:
-        response.set_data(_filled(body))  # a 304 sends no body: no token made for it
+        response.set_data(with_token(body))  # a 304 sends no body: no token made for it
     return response
 
 
-def _filled(body: str) -> str:
-    return body.replace(PLACEHOLDER, generate_csrf()) if PLACEHOLDER in body else body
+def without_token(html: str) -> str:
+    """`html` with this request's CSRF token replaced by the placeholder."""
+    token = g.get("csrf_token")  # Flask-WTF keeps the request's token there
+    return html.replace(token, PLACEHOLDER) if token else html
+
+
+def with_token(html: str) -> str:
+    """`html` with the placeholder filled with this reader's CSRF token."""
+    return html.replace(PLACEHOLDER, generate_csrf()) if PLACEHOLDER in html else html
 
 
 def _keep(response: Response) -> Response:
@@ -105,10 +112,7 @@ def _keep(response: Response) -> Response:
         return response
     if response.direct_passthrough or response.mimetype not in ("text/html", "application/json"):
         return response
-    body = response.get_data(as_text=True)
-    token = g.get("csrf_token")  # Flask-WTF keeps this request's token there
-    if token:
-        body = body.replace(token, PLACEHOLDER)
+    body = without_token(response.get_data(as_text=True))
     # An API answer brings its strong ETag (web.api.conditions); a page's bytes vary
     # with the visitor's CSRF token, so its tag is weak.
     etag, weak = response.get_etag()

@@ -80,17 +80,22 @@ class Message:
 class Component:
     """A component as a template global: `{{ avatar(...) }}` anywhere, with no import.
 
-    The macro is looked up in Jinja's template cache on each call, so an edited
-    component reloads in development like any template.
+    Where templates reload (development), the macro is looked up on each call, so an
+    edited component reloads like any template; elsewhere it is looked up once.
     """
 
     def __init__(self, app: Flask, name: str) -> None:
         self.env = app.jinja_env
         self.path = f"components/{name}.html"
         self.name = name
+        self.macro: Any = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Markup:
-        macro = getattr(self.env.get_template(self.path).module, self.name)
+        macro = self.macro
+        if macro is None:
+            macro = getattr(self.env.get_template(self.path).module, self.name)
+            if not self.env.auto_reload:
+                self.macro = macro
         return Markup(macro(*args, **kwargs))
 
 

@@ -1,0 +1,100 @@
+"""Remembered pieces (web.fragments) show exactly what a fresh render shows, to each
+reader in each state, and carry each reader's own CSRF token."""
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import AuthActions, csrf_token
+
+TOKENS = re.compile(r'(name="(?:csrf_token|once)"[^>]*value=")[^"]+"')
+PAGES = (
+    "/", "/?page=2", "/?tag=python", "/?feed=following", "/article/snakes-1",
+    "/article/snakes-2", "/profile/bob", "/profile/ana?tab=favorited", "/search?q=snakes",
+    "/reading-list", "/settings",
+)  # fmt: skip
+MEMBERS_ONLY = ("/?feed=following", "/settings")  # a visitor is sent to sign in (a message)
+
+
+def member(app: Flask, name: str) -> FlaskClient:
+    client = app.test_client()
+    AuthActions(client).register(name)
+    return client
+
+
+def post(client: FlaskClient, url: str, **data: str) -> None:
+    answer = client.post(
+        url, data={**data, "csrf_token": csrf_token(client)}, follow_redirects=True
+    )  # the page after it shows (and so clears) the action's message
+    assert answer.status_code == 200, (url, answer.status_code)
+
+
+def write(client: FlaskClient, title: str, tags: str) -> None:
+    post(client, "/editor", title=title, description=f"About {title}", body="Body", tags=tags)
+
+
+def without_tokens(html: str) -> str:
+    return TOKENS.sub(r'\1TOKEN"', html)
+
+
+def pages_of(clients: dict[str, FlaskClient]) -> dict[tuple[str, str], str]:
+    out = {}
+    for who, client in clients.items():
+        for url in PAGES:
+            if who != "visitor" or url not in MEMBERS_ONLY:
+                answer = client.get(url)
+                assert answer.status_code == 200, (who, url)
+                out[who, url] = without_tokens(answer.text)
+    return out
+
+
+@pytest.fixture
+def readers(app: Flask) -> dict[str, FlaskClient]:
+    app.config["FEED_PAGE_SIZE"] = 3
+    bob = member(app, "bob")
+    for n in range(1, 5):
+        write(bob, f"Snakes {n}", "python, reptiles" if n % 2 else "python")
+    ana = member(app, "ana")
+    write(ana, "Cats", "pets")
+    post(ana, "/article/cats/comments", body="First!")
+    return {"visitor": app.test_client(), "ana": ana, "carol": member(app, "carol"), "bob": bob}
+
+
+def test_remembered_pages_match_fresh_ones_for_every_reader_and_state(app, readers):
+    pages_of(readers)  # the pieces are remembered, by whoever saw them first
+    ana, carol = readers["ana"], readers["carol"]
+    post(ana, "/article/snakes-1/favorite")
+    post(ana, "/article/snakes-2/save")
+    post(ana, "/profile/bob/follow")
+    post(carol, "/article/snakes-2/comments", body="Carol was here")
+    post(carol, "/theme", theme="dark")
+    post(readers["visitor"], "/language", language="fr")
+    remembered = pages_of(readers)
+    app.config["REMEMBER_FRAGMENTS"] = False
+    app.extensions["conduit.cache"].clear()  # visitors' whole pages too
+    fresh = pages_of(readers)
+    assert fresh.keys() == remembered.keys()
+    for key, html in fresh.items():
+        assert remembered[key] == html, key
+    # The states really differ: the check compared pieces that had to change.
+    assert 'aria-pressed="true"' in remembered["ana", "/article/snakes-1"]
+    assert 'aria-pressed="true"' not in remembered["carol", "/article/snakes-1"]
+    assert "Unfollow bob" in remembered["ana", "/article/snakes-1"]
+    assert "Follow bob" in remembered["carol", "/article/snakes-1"]
+    assert 'lang="fr"' in remembered["visitor", "/"]
+
+
+def test_a_remembered_piece_carries_each_reader_s_own_token(app, readers):
+    ana, carol = readers["ana"], readers["carol"]
+    first = set(TOKENS.findall(ana.get("/").text))  # renders and remembers the previews
+    seen = re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', carol.get("/").text)
+    mine = re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', ana.get("/").text)
+    assert len(seen) > 5
+    assert len(set(seen)) <= 2  # carol's own token (signed anew when the second turns)
+    assert not set(seen) & set(mine)
+    assert first
+    assert "\x00" not in carol.get("/").text
+    post(carol, "/article/cats/favorite")  # and it works, from a remembered preview
+    assert 'aria-pressed="true"' in carol.get("/?tag=pets").text
