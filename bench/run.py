@@ -174,6 +174,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", default="2")
+    parser.add_argument("--only", default="", help="only the rows whose name contains this")
     args = parser.parse_args()
     ensure_wrk()
     server_url = os.environ.get("DATABASE_URL", "")
@@ -204,7 +205,7 @@ def main() -> None:
         auth = {"member": member, "api": api}
         slug = f"article-{args.articles // 2}"
         rows = []
-        for case in cases(slug):
+        for case in [case for case in cases(slug) if args.only in case.name]:
             extra = [*case.headers] + ([auth[case.who]] if case.who != "visitor" else [])
             ours, ceiling = [], []
             for _ in range(args.rounds):  # interleaved: both see the same machine
