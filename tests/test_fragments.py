@@ -1,5 +1,6 @@
-"""Remembered pieces (web.fragments) show exactly what a fresh render shows, to each
-reader in each state, and carry each reader's own CSRF token."""
+"""Remembered pieces (web.fragments) and whole pages (web.pagecache) show exactly what
+a fresh render shows, to each reader in each state, and carry each reader's own CSRF
+and one-time tokens."""
 
 import re
 
@@ -63,27 +64,38 @@ def readers(app: Flask) -> dict[str, FlaskClient]:
 
 
 def test_remembered_pages_match_fresh_ones_for_every_reader_and_state(app, readers):
-    pages_of(readers)  # the pieces are remembered, by whoever saw them first
+    pages_of(readers)  # pieces and pages are remembered, by whoever saw them first
     ana, carol = readers["ana"], readers["carol"]
     post(ana, "/article/snakes-1/favorite")
     post(ana, "/article/snakes-2/save")
     post(ana, "/profile/bob/follow")
     post(carol, "/article/snakes-2/comments", body="Carol was here")
+    pages_of(readers)  # remembered again, after the writes
+    # Personal choices that change no one else's page: a member's theme and language
+    # (their account), a dismissed reminder and a visitor's language (their session).
     post(carol, "/theme", theme="dark")
+    post(readers["bob"], "/language", language="de")
+    post(ana, "/email/reminder/dismiss")
     post(readers["visitor"], "/language", language="fr")
     remembered = pages_of(readers)
+    served = pages_of(readers)  # whole pages, from the cache
     app.config["REMEMBER_FRAGMENTS"] = False
-    app.extensions["conduit.cache"].clear()  # visitors' whole pages too
+    app.extensions["conduit.cache"].clear()
     fresh = pages_of(readers)
-    assert fresh.keys() == remembered.keys()
+    assert fresh.keys() == remembered.keys() == served.keys()
     for key, html in fresh.items():
         assert remembered[key] == html, key
+        assert served[key] == html, key
     # The states really differ: the check compared pieces that had to change.
     assert 'aria-pressed="true"' in remembered["ana", "/article/snakes-1"]
     assert 'aria-pressed="true"' not in remembered["carol", "/article/snakes-1"]
     assert "Unfollow bob" in remembered["ana", "/article/snakes-1"]
     assert "Follow bob" in remembered["carol", "/article/snakes-1"]
     assert 'lang="fr"' in remembered["visitor", "/"]
+    assert 'lang="de"' in remembered["bob", "/"]
+    assert 'data-theme="dark"' in remembered["carol", "/"]
+    assert "address-reminder" in remembered["carol", "/"]
+    assert "address-reminder" not in remembered["ana", "/"]
 
 
 def test_a_remembered_piece_carries_each_reader_s_own_token(app, readers):
@@ -98,3 +110,27 @@ def test_a_remembered_piece_carries_each_reader_s_own_token(app, readers):
     assert "\x00" not in carol.get("/").text
     post(carol, "/article/cats/favorite")  # and it works, from a remembered preview
     assert 'aria-pressed="true"' in carol.get("/?tag=pets").text
+
+
+def test_a_member_s_cached_page_gives_each_form_new_tokens(app, readers):
+    ana = readers["ana"]
+    once = re.compile(r'name="once"[^>]*value="([^"]+)"')
+    first, second = (ana.get("/article/snakes-1").text for _ in range(2))
+    assert once.search(first).group(1) != once.search(second).group(1)  # type: ignore[union-attr]
+    post(ana, "/article/snakes-1/comments", body="Twice?")
+    answer = ana.post("/article/snakes-1/comments", data={
+        "body": "Once more", "once": once.search(second).group(1),  # type: ignore[union-attr]
+        "csrf_token": csrf_token(ana)}, follow_redirects=True)  # fmt: skip
+    assert "Once more" in answer.text  # a form from the cached page is a new comment
+
+
+def test_a_cached_member_page_is_not_served_once_the_sign_in_ended(app, readers):
+    ana = readers["ana"]
+    assert "Sign out" in ana.get("/").text  # now cached for ana's sign-in
+    copy = app.test_client()
+    copy.set_cookie("session", ana.get_cookie("session").value)  # type: ignore[union-attr]
+    assert "Sign out" in copy.get("/").text
+    post(ana, "/logout")
+    page = copy.get("/").text
+    assert "Sign out" not in page
+    assert "Sign in" in page

@@ -1,16 +1,26 @@
-"""Visitors' pages and API reads, rendered once and served again until the next write.
+"""Pages and API reads, rendered once and served again until the next write.
 
-A GET from a visitor (no sign-in, no token, no message waiting) is answered from the
-cache when the same page, in the same shape (htmx headers), for the same theme and
-language was rendered since the site's last write (web.cache's generation). The only personal
-thing in such a page is the CSRF token of the visitor's session: it is stored as a
-placeholder and filled in for each visitor. Members and API clients with a token are
-never served from, nor stored in, this cache.
+A GET for a cacheable page is answered from the cache when the same page, in the same
+shape (htmx headers), in the same language, for the same reader was rendered since the
+site's last write (web.cache's generation; every write that changes what pages show
+moves it on, a member's reading list included). "The same reader" is:
 
-Every visitor answer also carries an ETag: a browser revalidating it gets a 304. Pages
-say `Cache-Control: private, no-cache` (each holds a session's token, so no shared
-cache may keep them); members' pages say `private, no-store`. API answers keep the
-strong ETag and Cache-Control web.api.conditions gave them.
+- a visitor: their session as it stands (a theme chosen, a language), so visitors
+  with the same choices share the page;
+- a member: their account row as loaded for this request (a sign-in that ended loads
+  nothing, and is never served) and their session; one member's pages are never
+  served to anyone else.
+
+Nobody with a message waiting, an API token, a visitor's reading list or a sign-in
+being restored from the remember-me cookie is served from, nor stored in, the cache.
+The personal things a page holds are stored as placeholders and made afresh for each
+answer: the session's CSRF token, and the one-time tokens of creating forms (the
+comment box) so that no two answers ever share one.
+
+Visitors' answers carry an ETag: a browser revalidating gets a 304. Pages say
+`Cache-Control: private, no-cache` (each holds a session's token, so no shared cache
+may keep them); members' pages say `private, no-store`. API answers keep the strong
+ETag and Cache-Control web.api.conditions gave them.
 """
 
 import hashlib
@@ -22,9 +32,12 @@ from flask_wtf.csrf import generate_csrf
 
 from web.api.operations import MOUNTS
 from web.cache import generation, store
+from web.models import User
 from web.reading_list import SESSION_KEY
+from web.submissions import ONCE_ISSUED, new_token
 
 PLACEHOLDER = "\x00csrf-token\x00"  # NUL never reaches a page: it cannot collide
+ONCE = "\x00once\x00"
 SHAPE_HEADERS = ("HX-Request", "HX-Target", "HX-Boosted", "HX-History-Restore-Request")
 KEPT_HEADERS = (
     "Content-Type", "Vary", "Cache-Control", "Link",
@@ -46,31 +59,37 @@ def init_app(app: Flask) -> None:
     app.after_request(_keep)
 
 
-def _visitor() -> bool:
-    """A visitor with nothing personal: no sign-in (or remember-me), no token, no flash
-    message, no reading list."""
-    return (
-        "_user_id" not in session
-        and "_flashes" not in session
-        and SESSION_KEY not in session  # their reading list shows on every page
-        and "remember_token" not in request.cookies
-        and "Authorization" not in request.headers
-    )
+def _reader() -> tuple[Any, ...] | None:
+    """Who the page is for, as far as it can show (see above), or None: render it."""
+    if "_flashes" in session or "Authorization" in request.headers:
+        return None
+    mine = tuple(sorted((k, repr(v)) for k, v in session.items() if k != "csrf_token"))
+    if "_user_id" not in session:
+        if SESSION_KEY in session or "remember_token" in request.cookies:
+            return None  # their reading list shows on every page; a sign-in is coming
+        return ("visitor", mine)
+    from web.auth import current_member  # the sign-in machinery imports the pages
+
+    member = current_member()
+    if member is None:
+        return None
+    return ("member", tuple(getattr(member, c.name) for c in User.__table__.columns), mine)
 
 
 def _key() -> tuple[Any, ...] | None:
     if request.method not in ("GET", "HEAD") or request.endpoint not in CACHEABLE:
         return None
-    if not _visitor():
-        return None
-    now = generation()
+    now = generation()  # read before anything the page shows
     if now is None:
+        return None
+    reader = _reader()
+    if reader is None:
         return None
     shape = tuple(request.headers.get(name, "") for name in SHAPE_HEADERS)
     current = request.headers.get("HX-Current-URL", "") if shape[0] else ""
     where = (request.host_url, request.full_path)
-    language = str(get_locale())  # the browser's, or the visitor's choice
-    return (now, "page", where, shape, current, session.get("theme"), language)
+    language = str(get_locale())  # the browser's, or the reader's choice
+    return (now, "page", where, shape, current, language, reader)
 
 
 def _serve() -> Response | None:
@@ -83,36 +102,52 @@ def _serve() -> Response | None:
         return None
     status, headers, body, etag, weak = found
     response = Response(body, status=status, headers=headers)
-    response.set_etag(etag, weak=weak)
     g.page_served = True
+    if etag is None:  # a member's page
+        response.set_data(with_token(body))
+        return response
+    response.set_etag(etag, weak=weak)
     if response.make_conditional(request).status_code != 304:
         response.set_data(with_token(body))  # a 304 sends no body: no token made for it
     return response
 
 
 def without_token(html: str) -> str:
-    """`html` with this request's CSRF token replaced by the placeholder."""
+    """`html` with this request's CSRF and one-time tokens replaced by placeholders."""
     token = g.get("csrf_token")  # Flask-WTF keeps the request's token there
-    return html.replace(token, PLACEHOLDER) if token else html
+    if token:
+        html = html.replace(token, PLACEHOLDER)
+    for once in g.get(ONCE_ISSUED, ()):
+        html = html.replace(once, ONCE)
+    return html
 
 
 def with_token(html: str) -> str:
-    """`html` with the placeholder filled with this reader's CSRF token."""
-    return html.replace(PLACEHOLDER, generate_csrf()) if PLACEHOLDER in html else html
+    """`html` with the placeholders filled: this reader's CSRF token, new one-time tokens."""
+    if PLACEHOLDER in html:
+        html = html.replace(PLACEHOLDER, generate_csrf())
+    if ONCE in html:
+        parts = html.split(ONCE)
+        html = parts[0] + "".join(new_token() + part for part in parts[1:])
+    return html
 
 
 def _keep(response: Response) -> Response:
     key = g.get("page_key")
-    if "_user_id" in session:  # a member's page, whatever it is: never kept anywhere
+    member = "_user_id" in session
+    if member:  # a member's page, whatever it is: never kept by a browser or a proxy
         response.headers["Cache-Control"] = "private, no-store"
-        return response
     if key is None or g.get("page_served") or response.status_code != 200:
-        if key is not None:
+        if key is not None and not member:
             response.headers.setdefault("Cache-Control", "private, no-cache")
         return response
     if response.direct_passthrough or response.mimetype not in ("text/html", "application/json"):
         return response
     body = without_token(response.get_data(as_text=True))
+    if member:
+        headers = [(k, v) for k, v in response.headers.items() if k in KEPT_HEADERS]
+        store().put(key, (response.status_code, headers, body, None, False), size=len(body))
+        return response
     # An API answer brings its strong ETag (web.api.conditions); a page's bytes vary
     # with the visitor's CSRF token, so its tag is weak.
     etag, weak = response.get_etag()

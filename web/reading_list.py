@@ -2,7 +2,8 @@
 
 Members keep theirs in the database. A visitor's is a list of article ids that the pages
 keep in the visitor's session (web.pages.reading_list); it joins the account's list at
-sign-in. Both hold at most READING_LIST_MAX articles, and both are shown the same way:
+sign-in. A member's writes move the site's generation on (web.cache): their cached
+pages show the list. Both hold at most READING_LIST_MAX articles, and both are shown the same way:
 `listed` turns ids into previews in two queries, whatever the page size.
 """
 
@@ -15,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from web.articles import ArticlePreview, previews_by_id
 from web.bounds import READING_LIST_MAX
+from web.cache import changed
 from web.i18n import N_
 from web.models import Article, ReadingListItem, utcnow
 from web.pagination import Page, check_in_range, offset_for
@@ -64,6 +66,7 @@ def save(*, session: Session, user_id: int, article_id: int) -> None:
         session.commit()
     except IntegrityError:  # saved in a concurrent request, or the article just went
         session.rollback()
+    changed()  # the member's pages show it
 
 
 def remove(*, session: Session, user_id: int, article_id: int) -> None:
@@ -74,6 +77,7 @@ def remove(*, session: Session, user_id: int, article_id: int) -> None:
         )
     )
     session.commit()
+    changed()
 
 
 def merge(*, session: Session, user_id: int, article_ids: Sequence[int]) -> None:
@@ -90,6 +94,7 @@ def merge(*, session: Session, user_id: int, article_ids: Sequence[int]) -> None
             added = now - timedelta(microseconds=age)
             session.add(ReadingListItem(user_id=user_id, article_id=article_id, added_at=added))
     session.commit()
+    changed()
 
 
 def listed(
