@@ -49,6 +49,7 @@ def make_test_app(database_url: str, **overrides: object) -> Flask:
             "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
             "LIVE_KEY": f"test-{uuid.uuid4().hex}:live",
             "MAIL_OUTBOX": OUTBOX,  # never the working tree's instance folder
+            "LIVE_STREAMS_MAX": 8,  # tests hold several streams in one app
             **overrides,
         }
     )

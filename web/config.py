@@ -154,12 +154,12 @@ class Settings(BaseSettings):
     live_streams_max: Annotated[
         PositiveInt,
         _setting(
-            "`3`",
+            "`1`",
             "Live-update streams one process holds open at once (each holds a thread): keep "
             "it below `GUNICORN_THREADS` so pages always find one. The `events` process "
             "(Procfile) raises both. Past it a stream answers 503 and the browser retries.",
         ),
-    ] = 3
+    ] = 1
     live_streams_per_client: Annotated[
         PositiveInt,
         _setting("`6`", "Live-update streams one client address may hold in one process."),

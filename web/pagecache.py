@@ -59,11 +59,16 @@ def init_app(app: Flask) -> None:
     app.after_request(_keep)
 
 
+def _session_state() -> tuple[tuple[str, str], ...]:
+    """What the session holds that a page may show (its CSRF token is filled in apart)."""
+    return tuple(sorted((k, repr(v)) for k, v in session.items() if k != "csrf_token"))
+
+
 def _reader() -> tuple[Any, ...] | None:
     """Who the page is for, as far as it can show (see above), or None: render it."""
     if "_flashes" in session or "Authorization" in request.headers:
         return None
-    mine = tuple(sorted((k, repr(v)) for k, v in session.items() if k != "csrf_token"))
+    mine = _session_state()
     if "_user_id" not in session:
         if SESSION_KEY in session or "remember_token" in request.cookies:
             return None  # their reading list shows on every page; a sign-in is coming
@@ -143,6 +148,8 @@ def _keep(response: Response) -> Response:
         return response
     if response.direct_passthrough or response.mimetype not in ("text/html", "application/json"):
         return response
+    if key[-1][-1] != _session_state():
+        return response  # the request changed the session: the page is not the key's
     body = without_token(response.get_data(as_text=True))
     if member:
         headers = [(k, v) for k, v in response.headers.items() if k in KEPT_HEADERS]
