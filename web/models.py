@@ -119,8 +119,9 @@ class Article(SQLModel, table=True):
     updated_at: datetime = _timestamp()
 
     __table_args__ = (
-        # The global feed (newest first) and an author's articles (profile, your feed).
-        Index("ix_article_created_at_id", "created_at", "id"),
+        # The global feed (published, newest first: its pages and its count read this
+        # index alone) and an author's articles (profile, your feed).
+        Index("ix_article_draft_created_at_id", "draft", "created_at", "id"),
         Index("ix_article_author_id_created_at", "author_id", "created_at"),
     )
 
