@@ -103,3 +103,25 @@ def test_terms_and_highlight():
     assert (
         str(highlight("## Intro \x02htmx\x03 & <b>")) == "Intro <mark>htmx</mark> &amp; &lt;b&gt;"
     )
+
+
+def test_a_broad_search_ranks_the_newest_window_of_matches(app, client, db, library, monkeypatch):
+    write, _ = library
+    monkeypatch.setattr("web.search.SEARCH_WINDOW", 3)
+    monkeypatch.setattr(app.jinja_env.globals["bounds"], "SEARCH_WINDOW", 3)
+    write("Old htmx notes, htmx and htmx again")  # the best match, but not among the newest
+    for n in range(3):
+        write(f"Fresh {n}", body="htmx")
+    found = search(db, "htmx", size=2)
+    assert found.total == 3
+    assert found.pages == 2
+    assert {r.article.title for r in [*found.items, *search(db, "htmx", 2, 2).items]} == {
+        "Fresh 0", "Fresh 1", "Fresh 2",
+    }  # fmt: skip
+    assert "Old htmx notes" not in client.get("/search?q=htmx").text
+    assert "The newest 3 matching articles, best first" in client.get("/search?q=htmx").text
+    narrow = client.get("/search?q=notes").text  # fewer matches than the window: all ranked
+    assert "Old htmx notes" in narrow
+    assert "The newest" not in narrow
+    api = client.get("/api/articles?q=htmx").json
+    assert api["articlesCount"] == 3

@@ -29,6 +29,9 @@ TAGS_TEXT_MAX = TAGS_MAX * (TAG_MAX + 2)
 COMMENT_MAX = 5000
 
 SEARCH_MAX = 200
+# A search ranks at most this many matches, the newest: its cost stays the same however
+# many articles a broad query matches (add words to reach older ones).
+SEARCH_WINDOW = 5000
 # Articles on one reader's reading list (a visitor's is kept in their session).
 READING_LIST_MAX = 200
 # Page numbers and list windows: far beyond any real list, well inside 32-bit integers.

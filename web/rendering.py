@@ -37,7 +37,7 @@ from flask import (
 )
 from flask import render_template as render_page
 from flask import url_for as flask_url_for
-from flask_babel import get_locale, gettext
+from flask_babel import format_number, get_locale, gettext
 from flask_htmx import HTMX
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from jinja2_fragments.flask import render_block
@@ -117,6 +117,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["bounds"] = SimpleNamespace(**bounds.as_dict())
     app.jinja_env.tests["picture_url"] = is_picture_url
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["number"] = format_number  # 5,000 / 5 000 / 5.000
     app.jinja_env.filters["isodate"] = format_isodate
 
 

@@ -1,8 +1,14 @@
 """Full-text search over titles, descriptions, bodies and tags, best match first.
 
 SQLite: FTS5 with bm25 ranking and snippet(); PostgreSQL: a weighted tsvector with a
-GIN index, ts_rank_cd and ts_headline. The reader's words become a safe prefix query
-(only word characters reach the database, and always as bound parameters).
+GIN index, ts_rank_cd and ts_headline. The reader's words become a safe query (only
+word characters reach the database, and always as bound parameters): every word must
+match, the last one as a prefix (it may be half typed), the others whole (stemmed, so
+"plants" finds "plant").
+
+Ranking reads every match, so it is bounded: the newest SEARCH_WINDOW matches are
+ranked (all of them for any query narrower than that), and a search costs the same at
+a hundred thousand articles as at a thousand.
 """
 
 import re
@@ -13,6 +19,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from web.articles import ArticlePreview, previews_by_id
+from web.bounds import SEARCH_WINDOW
 from web.pagination import Page, check_in_range, offset_for
 from web.search_index import dialect
 
@@ -41,13 +48,20 @@ def highlight(snippet: str) -> Markup:
     return Markup(escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
 
 
-_SQLITE_COUNT = "SELECT count(*) FROM article_fts WHERE article_fts MATCH :q"
+# The matches the window holds (at most `cap`), newest first, and the oldest of them.
+_SQLITE_WINDOW = (
+    "SELECT count(*), min(rowid) FROM (SELECT rowid FROM article_fts "
+    "WHERE article_fts MATCH :q ORDER BY rowid DESC LIMIT :cap)"
+)
 _SQLITE_PAGE = (
     "SELECT rowid, snippet(article_fts, -1, :start, :end, '…', 24) FROM article_fts "
-    "WHERE article_fts MATCH :q "
+    "WHERE article_fts MATCH :q AND rowid >= :oldest "
     "ORDER BY bm25(article_fts, 10.0, 4.0, 1.0, 6.0), rowid DESC LIMIT :limit OFFSET :offset"
 )
-_POSTGRES_COUNT = "SELECT count(*) FROM article_fts WHERE document @@ to_tsquery('english', :q)"
+_POSTGRES_WINDOW = (
+    "SELECT count(*), min(article_id) FROM (SELECT article_id FROM article_fts "
+    "WHERE document @@ to_tsquery('english', :q) ORDER BY article_id DESC LIMIT :cap) AS w"
+)
 _POSTGRES_PAGE = (
     "SELECT a.id, ts_headline('english', a.title || '. ' || a.description || ' ' || a.body, "
     "query, "
@@ -55,7 +69,8 @@ _POSTGRES_PAGE = (
     'MaxFragments=2, FragmentDelimiter=" … "\') '
     "FROM article_fts AS f JOIN article AS a ON a.id = f.article_id, "
     "to_tsquery('english', :q) AS query "
-    "WHERE f.document @@ query ORDER BY ts_rank_cd(f.document, query) DESC, a.id DESC "
+    "WHERE f.document @@ query AND f.article_id >= :oldest "
+    "ORDER BY ts_rank_cd(f.document, query) DESC, a.id DESC "
     "LIMIT :limit OFFSET :offset"
 )
 
@@ -77,7 +92,8 @@ def search_articles(
 def find_matches(
     *, session: Session, query: str, offset: int, limit: int, viewer_id: int | None
 ) -> tuple[list[SearchResult], int]:
-    """Matches, most relevant first, and how many in all: four queries, any `limit`.
+    """Matches, most relevant first, and how many there are (at most SEARCH_WINDOW, the
+    newest): four queries, any `limit`.
 
     No words (an empty or punctuation-only query) means no results.
     """
@@ -85,16 +101,19 @@ def find_matches(
     if not words:
         return [], 0
     if dialect(session) == "sqlite":
-        match = " ".join(f'"{word}"*' for word in words)
-        count_sql, page_sql = _SQLITE_COUNT, _SQLITE_PAGE
+        match = " ".join([*(f'"{word}"' for word in words[:-1]), f'"{words[-1]}"*'])
+        window_sql, page_sql = _SQLITE_WINDOW, _SQLITE_PAGE
     else:
-        match = " & ".join(f"{word}:*" for word in words)
-        count_sql, page_sql = _POSTGRES_COUNT, _POSTGRES_PAGE
-    total = session.execute(text(count_sql), {"q": match}).scalar_one()
+        match = " & ".join([*words[:-1], f"{words[-1]}:*"])
+        window_sql, page_sql = _POSTGRES_WINDOW, _POSTGRES_PAGE
+    total, oldest = session.execute(text(window_sql), {"q": match, "cap": SEARCH_WINDOW}).one()
+    if not total:
+        return [], 0
     rows = session.execute(
         text(page_sql),
-        {"q": match, "start": MARK_START, "end": MARK_END, "limit": limit, "offset": offset},
-    ).all()
+        {"q": match, "oldest": oldest, "start": MARK_START, "end": MARK_END,
+         "limit": limit, "offset": offset},
+    ).all()  # fmt: skip
     previews = previews_by_id(session=session, ids=[row[0] for row in rows], viewer_id=viewer_id)
     items = [
         SearchResult(article=previews[article_id], snippet=highlight(snippet))
