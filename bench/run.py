@@ -30,7 +30,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import event
 
-from bench.seed import PASSWORD, seed
+from bench.seed import PASSWORD, WORDS, seed
 from deploy.stack import ROOT, database, free_port, wait_for
 
 SECRET = "bench-secret-" + "0123456789abcdef" * 3
@@ -45,6 +45,8 @@ class Case:
     headers: tuple[str, ...] = ()
     who: str = "visitor"  # visitor, member (session cookie) or api (token)
     target: float | None = None  # the ratio to reach
+    fresh: bool = False  # each request asks for a new search (`path` + two words): no cache
+    connections: int | None = None  # wrk's, if not --connections
 
 
 def cases(slug: str) -> list[Case]:
@@ -53,6 +55,13 @@ def cases(slug: str) -> list[Case]:
         Case("home feed fragment, page 2", "/?page=2", tuple(HTMX), target=0.30),
         Case("article page, visitor", f"/article/{slug}", target=0.30),
         Case("search page, visitor", "/search?q=cache+index"),
+        # One reader at a time: how long a search takes, not how long it queues.
+        Case(
+            "search page, a new search each time, one reader",
+            "/search?q=",
+            fresh=True,
+            connections=1,
+        ),
         Case("`GET /api/v1/articles?limit=20`", "/api/v1/articles?limit=20", target=0.30),
         Case("`GET /api/v1/articles/<slug>`", f"/api/v1/articles/{slug}", target=0.40),
         Case("`GET /api/v1/tags`", "/api/v1/tags", target=0.50),
@@ -70,9 +79,14 @@ class Result:
     non_2xx: int
 
 
-def wrk(url: str, headers: list[str], seconds: int, connections: int) -> Result:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url,
+def wrk(
+    url: str, headers: list[str], seconds: int, connections: int, script: Path | None = None
+) -> Result:
+    threads = min(2, connections)  # wrk wants a connection per thread at least
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url,
                "-H", f"User-Agent: {AGENT}"]  # fmt: skip
+    if script is not None:
+        command += ["-s", str(script)]
     for header in headers:
         command += ["-H", header]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -85,6 +99,29 @@ def wrk(url: str, headers: list[str], seconds: int, connections: int) -> Result:
 def _latency(out: str, which: str) -> float:
     value, unit = re.search(rf"{which}\s+([\d.]+)(us|ms|s)\b", out).groups()  # type: ignore[union-attr]
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def fresh_searches(folder: Path, path: str) -> Path:
+    """A wrk script asking `path` + two words of the seeded text, a pair no request of the
+    run asked before (each thread and each run starts at its own random place)."""
+    words = ", ".join(f'"{word}"' for word in WORDS)
+    script = folder / "searches.lua"
+    script.write_text(f"""
+local words = {{{words}}}
+local threads = 0
+function setup(thread) thread:set("offset", threads); threads = threads + 1 end
+function init(args)
+  math.randomseed(os.time() * 7919 + offset)
+  counter = math.random(0, 1000000) * 2 + offset
+end
+function request()
+  counter = counter + 2
+  local a = words[counter % #words + 1]
+  local b = words[math.floor(counter / #words) % #words + 1]
+  return wrk.format("GET", "{path}" .. a .. "+" .. b)
+end
+""")
+    return script
 
 
 def ensure_wrk() -> None:
@@ -169,10 +206,11 @@ def queries_per_request(db_url: str, case: Case, auth: dict[str, str]) -> int:
     count = [0]
     engine = app.extensions["conduit.db"]
     event.listen(engine, "before_cursor_execute", lambda *_a: count.__setitem__(0, count[0] + 1))
-    for _ in range(2):  # warm: the session settles, caches fill
-        client.get(case.path, headers=headers)
+    path = f"{case.path}render+query" if case.fresh else case.path
+    for _ in range(0 if case.fresh else 2):  # warm: the session settles, caches fill
+        client.get(path, headers=headers)
     count[0] = 0
-    client.get(case.path, headers=headers)
+    client.get(path, headers=headers)
     engine.dispose()
     return count[0]
 
@@ -222,7 +260,9 @@ def main() -> None:
             ours, ceiling = [], []
             for _ in range(args.rounds):  # interleaved: both see the same machine
                 ceiling.append(wrk(f"{hello[0]}/", [], args.seconds, args.connections))
-                ours.append(wrk(app + case.path, extra, args.seconds, args.connections))
+                script = fresh_searches(folder, case.path) if case.fresh else None
+                connections = case.connections or args.connections
+                ours.append(wrk(app + case.path, extra, args.seconds, connections, script))
             ceilings += ceiling
             best = max(ours, key=lambda r: r.rps)
             ratio = statistics.median(o.rps for o in ours) / statistics.median(
