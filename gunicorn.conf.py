@@ -76,7 +76,8 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
 def post_fork(server, _worker):  # type: ignore[no-untyped-def]
     """Database connections opened in the master must not be shared with the workers:
     each worker starts with an empty pool of its own."""
+    from web.db import EXTENSION, dispose
+
     app = server.app.wsgi()  # the preloaded Flask app
-    engine = getattr(app, "extensions", {}).get("conduit.db")
-    if engine is not None:
-        engine.dispose(close=False)
+    if EXTENSION in getattr(app, "extensions", {}):
+        dispose(app, close=False)

@@ -193,6 +193,7 @@ def queries_per_request(db_url: str, case: Case, auth: dict[str, str]) -> int:
     """SQL statements one such request costs (in this process, same database)."""
     os.environ.setdefault("CONDUIT_ENV", "testing")
     from web import create_app
+    from web.db import dispose
 
     app = create_app({"TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": SECRET,
                       "RATELIMIT_ENABLED": False})  # fmt: skip
@@ -211,7 +212,7 @@ def queries_per_request(db_url: str, case: Case, auth: dict[str, str]) -> int:
         client.get(path, headers=headers)
     count[0] = 0
     client.get(path, headers=headers)
-    engine.dispose()
+    dispose(app)
     return count[0]
 
 

@@ -26,6 +26,7 @@ from sqlmodel import Session
 from e2e.actors import MODES, Actor
 from tests.mailbox import Inbox
 from web import create_app
+from web.db import dispose
 from web.migrate import upgrade
 from web.seed import seed_demo
 from web.users import create_user
@@ -70,7 +71,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     with Session(app.extensions["conduit.db"]) as session:
         seed_demo(session=session, users=6, articles=ARTICLES)
     yield app
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,7 @@ from sqlmodel import Session, SQLModel
 
 from tests.mailbox import Inbox
 from web import create_app
+from web.db import dispose
 from web.migrate import upgrade
 
 SERVER_URL = os.environ.get("DATABASE_URL", "")
@@ -59,7 +60,7 @@ def migrate(database_url: str) -> None:
     app = make_test_app(database_url)
     with app.app_context():
         upgrade()
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -125,7 +126,7 @@ def db_url(database_url: str, tmp_path: Path) -> Iterator[str]:
 def app(db_url: str) -> Iterator[Flask]:
     app = make_test_app(db_url)
     yield app
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 @pytest.fixture
@@ -224,4 +225,4 @@ def mailing_app(db_url: str, inbox):  # type: ignore[no-untyped-def]
     _handler, port = inbox
     app = make_test_app(db_url, MAIL_URL=f"smtp://127.0.0.1:{port}")
     yield app
-    app.extensions["conduit.db"].dispose()
+    dispose(app)

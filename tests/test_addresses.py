@@ -11,6 +11,7 @@ from sqlmodel import select
 from tests.conftest import AuthActions, csrf_token, free_port, make_test_app
 from tests.mailbox import parts
 from web.addresses import CONFIRM_SECONDS
+from web.db import dispose
 from web.models import User
 
 REMINDER = "Please confirm your email address."
@@ -84,7 +85,7 @@ def test_sending_it_again_is_limited_per_member(db_url, inbox):
         for _ in range(3)
     ]
     assert statuses == [303, 303, 429]
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 def change_address(browser, address: str):  # type: ignore[no-untyped-def]
@@ -144,4 +145,4 @@ def test_an_unreachable_mail_server_leaves_the_address_unchanged(db_url, db):
     assert change_address(browser, "elsewhere@example.com").status_code == 303
     assert "so your address is unchanged" in browser.get("/settings").text
     assert account(db).email == "ana@example.com"
-    app.extensions["conduit.db"].dispose()
+    dispose(app)

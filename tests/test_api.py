@@ -7,6 +7,7 @@ import pytest
 from flask_jwt_extended import create_access_token
 
 from tests.conftest import make_test_app
+from web.db import dispose
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 PASSWORD = "correct horse"
@@ -452,7 +453,7 @@ def test_unexpected_errors_are_json_500(db_url, monkeypatch):
     assert response.status_code == 500
     assert response.is_json
     assert "ZeroDivision" not in response.text
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 def test_cors_for_configured_origins(db_url):
@@ -471,7 +472,7 @@ def test_cors_for_configured_origins(db_url):
         "Access-Control-Allow-Origin"
         not in client.get("/", headers={"Origin": "https://front.example"}).headers
     )
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 def test_api_login_is_rate_limited(db_url):
@@ -482,7 +483,7 @@ def test_api_login_is_rate_limited(db_url):
     limited = api.call("POST", "/users/login", body)
     assert limited.is_json
     assert "Retry-After" in limited.headers
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 @pytest.mark.parametrize("limit", [5, 50])

@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import make_test_app
 from tests.test_api import PASSWORD, Api
+from web.db import dispose
 
 V1 = "/api/v1"
 
@@ -300,4 +301,4 @@ def test_writes_are_limited_per_member_with_standard_headers(db_url):
     assert jake.call("GET", "/articles/limited").json["article"]["favorited"] is True
     assert jake.call("GET", "/articles/limited").status_code == 200  # reads are not limited
     assert ana.call("POST", "/articles/limited/favorite").status_code == 200  # her own count
-    app.extensions["conduit.db"].dispose()
+    dispose(app)

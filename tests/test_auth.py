@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import AuthActions, csrf_token, make_test_app
 from web.auth import safe_next
+from web.db import dispose
 
 
 def signed_in(client) -> bool:
@@ -220,7 +221,7 @@ def test_sign_in_attempts_are_limited_per_account(db_url):
     assert "<!doctype html>" in response.text
     # Another account from the same address is not held back by this one's limit.
     assert auth.login("bob@example.com", "wrong").status_code == 422
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 def test_sign_in_and_up_attempts_are_limited_per_ip(db_url):
@@ -235,7 +236,7 @@ def test_sign_in_and_up_attempts_are_limited_per_ip(db_url):
     assert auth.register("bob").status_code == 429
     other_ip = client.get("/login", environ_base={"REMOTE_ADDR": "10.0.0.9"})
     assert other_ip.status_code == 200  # GETs are never limited
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 REDIS_URL = os.environ.get("REDIS_URL")
@@ -259,7 +260,7 @@ def test_limits_are_shared_through_redis_when_configured(db_url):
     store.delete(*keys)
     store.close()
     for app in (first, second):
-        app.extensions["conduit.db"].dispose()
+        dispose(app)
 
 
 # --- sessions that end when they should -------------------------------------------------
@@ -331,7 +332,7 @@ def test_signing_in_issues_a_new_session_id(db_url):
     victim_copy = app.test_client()
     victim_copy.set_cookie("session", planted)
     assert not _signed_in(victim_copy)
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 # --- limits that hold in every deployment -----------------------------------------------
@@ -349,7 +350,7 @@ def test_without_redis_every_worker_and_server_counts_together(db_url):
     assert AuthActions(second.test_client()).login("ana@example.com", "x").status_code == 429
     assert AuthActions(second.test_client()).login("bob@example.com", "x").status_code == 422
     for app in (first, second):
-        app.extensions["conduit.db"].dispose()
+        dispose(app)
 
 
 def test_database_counters_open_a_fresh_window_when_one_closes(db_url, monkeypatch):
@@ -369,7 +370,7 @@ def test_database_counters_open_a_fresh_window_when_one_closes(db_url, monkeypat
     storage.clear("k")
     assert storage.get("k") == 0
     assert storage.check()
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 def test_forwarded_addresses_are_believed_only_from_trusted_proxies(db_url):
@@ -390,7 +391,7 @@ def test_forwarded_addresses_are_believed_only_from_trusted_proxies(db_url):
     # Through the trusted proxy (nginx on loopback): its X-Forwarded-For is the client.
     assert [attempt("127.0.0.1", "198.51.100.7") for _ in range(3)] == [422, 422, 429]
     assert attempt("127.0.0.1", "198.51.100.8") == 422
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 def test_the_sign_up_checks_are_limited_too(db_url):
@@ -404,4 +405,4 @@ def test_the_sign_up_checks_are_limited_too(db_url):
     assert re.match(r"<p>Too many attempts\. Please wait \d+ seconds? and try again\.</p>",
                     answers[-1].text)  # fmt: skip
     assert int(answers[-1].headers["Retry-After"]) > 0
-    app.extensions["conduit.db"].dispose()
+    dispose(app)

@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from tests.conftest import AuthActions, csrf_token, make_test_app
+from web.db import dispose
 
 TOKEN = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
@@ -62,7 +63,7 @@ def test_a_write_on_one_server_is_seen_on_the_other(db_url, hello):
     assert "Changed" in reader.get("/").text
     assert "Changed" in reader.get("/api/articles").text
     for each in (first, second):
-        each.extensions["conduit.db"].dispose()
+        dispose(each)
 
 
 def test_each_visitor_gets_their_own_csrf_token_and_it_works(app, hello):

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from web.articles import ArticlePreview
+from web.db import dispose
 from web.pagination import Page
 from web.rendering import ROOT, Message
 from web.users import Profile
@@ -202,4 +203,4 @@ def test_the_gallery_is_not_served_in_production(db_url):
 
     app = make_test_app(db_url, CONDUIT_ENV="production")
     assert "gallery" not in app.blueprints
-    app.extensions["conduit.db"].dispose()
+    dispose(app)

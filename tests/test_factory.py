@@ -12,6 +12,7 @@ from web.config import (
     settings_table,
 )
 from web.config import load as load_config
+from web.db import dispose
 
 STRONG = "x" * 40
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,7 +114,7 @@ def test_create_app_fails_fast_in_production_without_secret(monkeypatch):
 def test_test_config_overrides_environment(db_url):
     app = create_app({"DATABASE_URL": db_url, "FEED_PAGE_SIZE": 3})
     assert app.config["FEED_PAGE_SIZE"] == 3
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 def test_readme_configuration_table_is_the_settings_own():

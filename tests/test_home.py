@@ -4,6 +4,7 @@ import pytest
 
 from tests.conftest import make_test_app
 from tests.factories import favorite, make_articles, make_user
+from web.db import dispose
 from web.models import utcnow
 
 HTMX_FEED = {"HX-Request": "true", "HX-Target": "feed"}
@@ -165,7 +166,7 @@ def test_unexpected_errors_show_no_stack_trace(db_url):
     assert "Something went wrong" in response.text
     assert "secret internals" not in response.text
     assert "Traceback" not in response.text
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 @pytest.mark.usefixtures("articles")
@@ -173,7 +174,7 @@ def test_server_timing_in_development(db_url):
     app = make_test_app(db_url, SERVER_TIMING=True)
     header = app.test_client().get("/").headers["Server-Timing"]
     assert re.fullmatch(r'db;dur=\d+\.\d;desc="\d+ queries", total;dur=\d+\.\d', header)
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 def test_no_server_timing_outside_development(client):

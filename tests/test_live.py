@@ -18,6 +18,7 @@ from tests.factories import follow, make_user
 from web import live
 from web.articles import create_article, publish_article, set_favorite
 from web.comments import add_comment, delete_comment
+from web.db import dispose
 from web.models import User
 
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/"}
@@ -28,7 +29,7 @@ def app(db_url: str) -> Iterator[Flask]:
     app = make_test_app(db_url, LIVE_HEARTBEAT_SECONDS=1, LIVE_STREAM_SECONDS=30)
     yield app
     live.shut_down(app)
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 def hub(app: Flask) -> live.Hub:
@@ -259,7 +260,7 @@ def test_streams_are_limited_per_process_and_per_client(db_url, story):
         assert Listener(app.test_client(), url, address="10.0.0.3").status == 200
     finally:
         live.shut_down(app)
-        app.extensions["conduit.db"].dispose()
+        dispose(app)
 
 
 def test_a_stream_holds_no_database_connection(app, story):

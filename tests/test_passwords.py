@@ -14,6 +14,7 @@ from itsdangerous.timed import TimestampSigner
 
 from tests.conftest import AuthActions, csrf_token, free_port, make_test_app
 from tests.mailbox import parts, reset_link
+from web.db import dispose
 from web.passwords import RESET_SECONDS
 
 
@@ -151,7 +152,7 @@ def test_a_mail_server_that_cannot_be_reached_asks_to_try_again(db_url):
     assert response.status_code == 503
     assert "We could not send the email just now." in response.text
     assert 'value="someone@example.com"' in response.text  # what was typed stays
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 def test_without_a_mail_server_messages_land_in_the_outbox(db_url, tmp_path: Path, caplog):
@@ -167,7 +168,7 @@ def test_without_a_mail_server_messages_land_in_the_outbox(db_url, tmp_path: Pat
     link = link_in(message)  # type: ignore[arg-type]
     logger.removeHandler(caplog.handler)
     assert link in caplog.text  # and logged, for the developer at `make run`
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 def test_the_sign_in_page_offers_the_way_back(client):
@@ -185,4 +186,4 @@ def test_asking_for_links_is_limited_per_address(db_url, inbox):
     assert refused.status_code == 429
     assert "Too many attempts from here." in refused.text
     assert len(handler.messages) == 2  # no third message to fill someone's inbox
-    app.extensions["conduit.db"].dispose()
+    dispose(app)

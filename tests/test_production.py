@@ -13,6 +13,7 @@ import yaml
 from sqlalchemy import text
 
 from tests.conftest import make_test_app
+from web.db import dispose
 from web.security import CSP
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,7 +94,7 @@ def test_production_cookies_and_hsts(db_url, monkeypatch):
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
     for each in (app, production_app):
-        each.extensions["conduit.db"].dispose()
+        dispose(each)
 
 
 def test_one_trusted_proxy(client):
@@ -188,7 +189,7 @@ def test_readyz_and_pages_when_redis_is_down(db_url):
     # Pages keep being served: no session (a visitor), no cache, never a 500.
     for url in ["/", "/login", "/search?q=x"]:
         assert client.get(url).status_code == 200
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 def test_request_ids(client):
@@ -217,13 +218,13 @@ def test_json_access_log_in_production(db_url, caplog):
     assert line["request_id"] == "req-1"
     assert line["user_id"] is None
     assert line["duration_ms"] >= 0
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 def test_instance_name_header(db_url):
     app = make_test_app(db_url, INSTANCE_NAME="app7")
     assert app.test_client().get("/healthz").headers["X-Served-By"] == "app7"
-    app.extensions["conduit.db"].dispose()
+    dispose(app)
 
 
 def test_static_urls_are_fingerprinted(client):

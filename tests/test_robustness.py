@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import func, select
 
 from tests.conftest import AuthActions, csrf_token, make_test_app
+from web.db import dispose
 from web.models import Article, Comment, User
 
 HUGE = ["99999999999999999999", "9223372036854775808", "2147483648", str(10**25), "-1", "0"]
@@ -208,4 +209,4 @@ def test_a_lost_database_is_a_calm_503(db_url):
     assert api.headers["Retry-After"] == "15"
     assert client.get("/readyz").status_code == 503
     for app in (working, lost):
-        app.extensions["conduit.db"].dispose()
+        dispose(app)

@@ -80,6 +80,7 @@ def init_app(app: Flask) -> None:
         )
 
 
+
 def store() -> LRU:
     return current_app.extensions["conduit.cache"]  # type: ignore[no-any-return]
 
@@ -101,17 +102,16 @@ def _read_generation() -> int | None:
                 client.set(_key(), _fresh_start(), nx=True)
                 value = client.get(_key())
             return int(value or 0)
-        from web.db import engine, sql_stats
+        from web.db import quick_reads, sql_stats
 
-        # Its own pooled connection (a failure here must not spoil the request's
-        # transaction), straight through the driver: this runs on every visitor's request.
-        connection = engine().raw_connection()
+        # Straight through the driver, on a connection of its own (a failure must not
+        # spoil the request's transaction), in autocommit: one round trip.
+        connection = quick_reads().raw_connection()
         try:
             cursor = connection.cursor()
             cursor.execute("SELECT value FROM site_state WHERE name = 'generation'")
             row = cursor.fetchone()
             cursor.close()
-            connection.commit()  # end the read (PostgreSQL opens a transaction for it)
         finally:
             connection.close()
         sql_stats().count += 1  # not seen by SQLAlchemy's events: counted by hand

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
 EXTENSION = "conduit.db"
+QUICK_READS = "conduit.db-quick-reads"
 
 
 @dataclass
@@ -22,16 +23,20 @@ class SqlStats:
     seconds: float = 0.0
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+def make_engine(url: str, **options: Any) -> Engine:
+    """Create the engine; SQLite gets WAL, foreign keys and a busy timeout on every
+    connection, PostgreSQL connections are checked before use (unless `pool_pre_ping`
+    says otherwise in `options`, passed on to create_engine)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 5, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": 5, "check_same_thread": False}, **options
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, **{"pool_pre_ping": True, **options})
     event.listen(engine, "before_cursor_execute", _before_cursor_execute)
     event.listen(engine, "after_cursor_execute", _after_cursor_execute)
     return engine
@@ -59,12 +64,29 @@ def _after_cursor_execute(conn: Any, *_args: Any) -> None:
 
 def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = make_engine(app.config["DATABASE_URL"])
+    # One-statement reads made on every request (the cache's generation): outside any
+    # transaction and unchecked, so one round trip each; a read that fails only means an
+    # uncached answer, and the pool drops that connection.
+    app.extensions[QUICK_READS] = make_engine(
+        app.config["DATABASE_URL"], isolation_level="AUTOCOMMIT", pool_pre_ping=False
+    )
     app.before_request(_start_stats)
     app.teardown_appcontext(_close_session)
 
 
 def engine() -> Engine:
     return current_app.extensions[EXTENSION]
+
+
+def quick_reads() -> Engine:
+    return current_app.extensions[QUICK_READS]
+
+
+def dispose(app: Flask, *, close: bool = True) -> None:
+    """Let go of the app's database connections (`close=False` after a fork: the
+    parent's connections are forgotten, not closed under it)."""
+    for name in (EXTENSION, QUICK_READS):
+        app.extensions[name].dispose(close=close)
 
 
 def sql_stats() -> SqlStats:
