@@ -5,6 +5,7 @@ import re
 import uuid
 
 import pytest
+from sqlalchemy import text
 
 from tests.conftest import AuthActions, csrf_token, make_test_app
 from web.db import dispose
@@ -111,3 +112,18 @@ def test_api_reads_with_a_token_are_personal(app, hello):
     mine = visitor.get("/api/articles/hello", headers={"Authorization": f"Token {token}"})
     assert mine.json["article"]["favorited"] is True
     assert visitor.get("/api/articles/hello").json["article"]["favoritesCount"] == 1
+
+
+def test_without_its_generation_row_nothing_is_cached_until_the_next_write(app, hello, db):
+    if app.extensions.get("conduit.generation") is not None:
+        pytest.skip("the generation lives in Redis here (REDIS_URL is set)")
+    db.exec(text("DELETE FROM site_state"))  # type: ignore[call-overload]
+    db.commit()
+    visitor = app.test_client()
+    visitor.get("/article/hello")
+    assert "ETag" not in visitor.get("/article/hello").headers  # rendered, never kept
+    AuthActions(hello).login()
+    hello.post("/article/hello/comments", data={"body": "Back", "csrf_token": csrf_token(hello)})
+    assert db.exec(text("SELECT count(*) FROM site_state")).one()[0] == 1  # type: ignore[call-overload]
+    assert "Back" in visitor.get("/article/hello").text
+    assert "ETag" in visitor.get("/article/hello").headers  # cached again

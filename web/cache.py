@@ -102,20 +102,11 @@ def _read_generation() -> int | None:
                 client.set(_key(), _fresh_start(), nx=True)
                 value = client.get(_key())
             return int(value or 0)
-        from web.db import quick_reads, sql_stats
+        from web.db import quick_read
 
-        # Straight through the driver, on a connection of its own (a failure must not
-        # spoil the request's transaction), in autocommit: one round trip.
-        connection = quick_reads().raw_connection()
-        try:
-            cursor = connection.cursor()
-            cursor.execute("SELECT value FROM site_state WHERE name = 'generation'")
-            row = cursor.fetchone()
-            cursor.close()
-        finally:
-            connection.close()
-        sql_stats().count += 1  # not seen by SQLAlchemy's events: counted by hand
-        return int(row[0]) if row else 0
+        # On a connection of its own: a failure must not spoil the request's transaction.
+        rows = quick_read("SELECT value FROM site_state WHERE name = 'generation'")
+        return int(rows[0][0]) if rows else None  # no row yet: nothing is cached
     except (redis.RedisError, SQLAlchemyError, sqlite3.Error, psycopg.Error):
         return None
 
@@ -137,9 +128,14 @@ def changed() -> None:
         from web.db import engine
 
         with engine().begin() as connection:
-            connection.execute(
+            moved = connection.execute(
                 text("UPDATE site_state SET value = value + 1 WHERE name = 'generation'")
             )
+            if moved.rowcount == 0:  # the row went (a table emptied by hand): a fresh one
+                connection.execute(
+                    text("INSERT INTO site_state (name, value) VALUES ('generation', :value)"),
+                    {"value": _fresh_start()},
+                )
 
 
 def _fresh_start() -> int:

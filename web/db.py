@@ -1,7 +1,9 @@
 """Database engine, one session per request, and per-request SQL accounting."""
 
 import sqlite3
+import threading
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from sqlmodel import Session, create_engine
 
 EXTENSION = "conduit.db"
 QUICK_READS = "conduit.db-quick-reads"
+QUICK_READERS = "conduit.db-quick-readers"  # each thread's connection for quick reads
 
 
 @dataclass
@@ -64,12 +67,10 @@ def _after_cursor_execute(conn: Any, *_args: Any) -> None:
 
 def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = make_engine(app.config["DATABASE_URL"])
-    # One-statement reads made on every request (the cache's generation): outside any
-    # transaction and unchecked, so one round trip each; a read that fails only means an
-    # uncached answer, and the pool drops that connection.
     app.extensions[QUICK_READS] = make_engine(
         app.config["DATABASE_URL"], isolation_level="AUTOCOMMIT", pool_pre_ping=False
     )
+    app.extensions[QUICK_READERS] = QuickReaders()
     app.before_request(_start_stats)
     app.teardown_appcontext(_close_session)
 
@@ -78,13 +79,70 @@ def engine() -> Engine:
     return current_app.extensions[EXTENSION]
 
 
-def quick_reads() -> Engine:
-    return current_app.extensions[QUICK_READS]
+class QuickReaders:
+    """Each thread's connection for quick reads, and all of them, to close together."""
+
+    def __init__(self) -> None:
+        self.local = threading.local()
+        self.made: list[Any] = []
+        self.lock = threading.Lock()
+
+    def connection(self, engine: Engine) -> Any:
+        connection = getattr(self.local, "connection", None)
+        if connection is None:
+            connection = engine.raw_connection()
+            connection.detach()  # this thread's, for good
+            self.local.connection = connection
+            with self.lock:
+                self.made.append(connection)
+        return connection
+
+    def drop(self, connection: Any) -> None:
+        self.local.connection = None
+        with self.lock:
+            self.made.remove(connection)
+        with suppress(Exception):
+            connection.close()
+
+    def close(self) -> None:
+        with self.lock:
+            made, self.made = self.made, []
+        for connection in made:
+            with suppress(Exception):
+                connection.close()
+        self.local = threading.local()
+
+
+def quick_read(statement: str) -> list[Any]:
+    """The rows of a one-statement read made on every request (the cache's generation).
+
+    It runs on this thread's own connection, kept open outside the pool, in autocommit
+    and unchecked: one round trip, nothing else (a pool's checkout and return cost more
+    than the read). A read that fails drops the connection (the next makes a new one)
+    and raises: the caller answers without what it read.
+    """
+    readers: QuickReaders = current_app.extensions[QUICK_READERS]
+    connection = readers.connection(current_app.extensions[QUICK_READS])
+    try:
+        cursor = connection.cursor()
+        cursor.execute(statement)
+        rows = cursor.fetchall()  # read to the end: no statement stays open on SQLite
+        cursor.close()
+    except Exception:
+        readers.drop(connection)
+        raise
+    stats = sql_stats()  # not seen by SQLAlchemy's events: counted by hand
+    stats.count += 1
+    return rows
 
 
 def dispose(app: Flask, *, close: bool = True) -> None:
     """Let go of the app's database connections (`close=False` after a fork: the
     parent's connections are forgotten, not closed under it)."""
+    if close:
+        app.extensions[QUICK_READERS].close()
+    else:  # (the parent made none: it serves no request)
+        app.extensions[QUICK_READERS] = QuickReaders()
     for name in (EXTENSION, QUICK_READS):
         app.extensions[name].dispose(close=close)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from babel import Locale
 from flask import Flask, Response, g, request, session
 from flask_babel import Babel, LazyString, get_locale, get_translations, gettext
 from jinja2 import pass_eval_context
@@ -39,6 +40,8 @@ LANGUAGES = {
         Language("ar", "العربية", "rtl"),
     )
 }
+
+LOCALES = {code: Locale.parse(code) for code in LANGUAGES}  # parsed once, not per request
 
 babel = Babel()
 
@@ -106,14 +109,15 @@ def chosen_language() -> str | None:
     return chosen if chosen in LANGUAGES else None
 
 
-def select_language() -> str:
+def select_language() -> Locale:
+    """The request's language (Flask-Babel's locale selector), as a Locale made once."""
     if request.path == "/api" or request.path.startswith("/api/"):
-        return DEFAULT  # the API speaks English whatever the browser prefers
+        return LOCALES[DEFAULT]  # the API speaks English whatever the browser prefers
     chosen = chosen_language()
     if chosen is not None:
-        return chosen
+        return LOCALES[chosen]
     g.language_negotiated = True  # the answer depends on Accept-Language
-    return negotiated(request.headers.get("Accept-Language", ""))
+    return LOCALES[negotiated(request.headers.get("Accept-Language", ""))]
 
 
 @lru_cache(maxsize=1024)

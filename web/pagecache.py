@@ -92,7 +92,7 @@ def _key() -> tuple[Any, ...] | None:
         return None
     shape = tuple(request.headers.get(name, "") for name in SHAPE_HEADERS)
     current = request.headers.get("HX-Current-URL", "") if shape[0] else ""
-    where = (request.host_url, request.full_path)
+    where = (request.scheme, request.host, request.path, request.query_string)
     language = str(get_locale())  # the browser's, or the reader's choice
     return (now, "page", where, shape, current, language, reader)
 
