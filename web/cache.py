@@ -80,7 +80,6 @@ def init_app(app: Flask) -> None:
         )
 
 
-
 def store() -> LRU:
     return current_app.extensions["conduit.cache"]  # type: ignore[no-any-return]
 
