@@ -69,7 +69,10 @@ def test_past_the_last_page_is_404(client):
 def test_search_costs_constant_queries(app, client, queries, size):
     app.config["FEED_PAGE_SIZE"] = size
     client.get("/search?q=flask")
-    assert len(queries) == 4, queries  # count, ranked page, previews, tags (+ the generation)
+    # the window of matches, the ranked page, previews, tags (+ the generation); on
+    # PostgreSQL a query matching fewer than the window looks twice for its window
+    postgres = app.config["DATABASE_URL"].startswith("postgres")
+    assert len(queries) == (5 if postgres else 4), queries
 
 
 @pytest.mark.usefixtures("articles")

@@ -58,6 +58,13 @@ _SQLITE_PAGE = (
     "WHERE article_fts MATCH :q AND rowid >= :oldest "
     "ORDER BY bm25(article_fts, 10.0, 4.0, 1.0, 6.0), rowid DESC LIMIT :limit OFFSET :offset"
 )
+# Broad queries first look among the newest articles alone, walking the key backwards:
+# that stops at `cap` matches, where the text index would fetch every match to sort them.
+_POSTGRES_NEWEST = (
+    "SELECT count(*), min(article_id) FROM (SELECT article_id FROM (SELECT article_id, "
+    "document FROM article_fts ORDER BY article_id DESC LIMIT :probe) AS newest "
+    "WHERE document @@ to_tsquery('english', :q) ORDER BY article_id DESC LIMIT :cap) AS w"
+)
 _POSTGRES_WINDOW = (
     "SELECT count(*), min(article_id) FROM (SELECT article_id FROM article_fts "
     "WHERE document @@ to_tsquery('english', :q) ORDER BY article_id DESC LIMIT :cap) AS w"
@@ -93,7 +100,7 @@ def find_matches(
     *, session: Session, query: str, offset: int, limit: int, viewer_id: int | None
 ) -> tuple[list[SearchResult], int]:
     """Matches, most relevant first, and how many there are (at most SEARCH_WINDOW, the
-    newest): four queries, any `limit`.
+    newest): four queries (five on PostgreSQL for a narrower query), any `limit`.
 
     No words (an empty or punctuation-only query) means no results.
     """
@@ -102,11 +109,17 @@ def find_matches(
         return [], 0
     if dialect(session) == "sqlite":
         match = " ".join([*(f'"{word}"' for word in words[:-1]), f'"{words[-1]}"*'])
-        window_sql, page_sql = _SQLITE_WINDOW, _SQLITE_PAGE
+        total, oldest = session.execute(
+            text(_SQLITE_WINDOW), {"q": match, "cap": SEARCH_WINDOW}
+        ).one()
+        page_sql = _SQLITE_PAGE
     else:
         match = " & ".join([*words[:-1], f"{words[-1]}:*"])
-        window_sql, page_sql = _POSTGRES_WINDOW, _POSTGRES_PAGE
-    total, oldest = session.execute(text(window_sql), {"q": match, "cap": SEARCH_WINDOW}).one()
+        window = {"q": match, "cap": SEARCH_WINDOW, "probe": 4 * SEARCH_WINDOW}
+        total, oldest = session.execute(text(_POSTGRES_NEWEST), window).one()
+        if total < SEARCH_WINDOW:  # a narrower query: its matches are few, the index finds them
+            total, oldest = session.execute(text(_POSTGRES_WINDOW), window).one()
+        page_sql = _POSTGRES_PAGE
     if not total:
         return [], 0
     rows = session.execute(
