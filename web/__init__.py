@@ -26,6 +26,7 @@ from web import (
     migrate,
     pagecache,
     rendering,
+    replay,
     requestlog,
     security,
     seed,
@@ -59,6 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     boundary.init_app(app)
+    replay.init_app(app)  # before security: inside its proxy fix
     security.init_app(app)
     requestlog.init_app(app)
     sessions.init_app(app)

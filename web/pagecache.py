@@ -20,7 +20,9 @@ comment box) so that no two answers ever share one.
 Visitors' answers carry an ETag: a browser revalidating gets a 304. Pages say
 `Cache-Control: private, no-cache` (each holds a session's token, so no shared cache
 may keep them); members' pages say `private, no-store`. API answers keep the strong
-ETag and Cache-Control web.api.conditions gave them.
+ETag and Cache-Control web.api.conditions gave them. An answer with nothing of anyone's
+own in it (no session, no token) is also handed to web.replay, which gives it again
+before the app runs.
 """
 
 import hashlib
@@ -34,6 +36,7 @@ from web.api.operations import MOUNTS
 from web.cache import generation, store
 from web.models import User
 from web.reading_list import SESSION_KEY
+from web.replay import MARK
 from web.submissions import ONCE_ISSUED, new_token
 
 PLACEHOLDER = "\x00csrf-token\x00"  # NUL never reaches a page: it cannot collide
@@ -112,6 +115,7 @@ def _serve() -> Response | None:
         response.set_data(with_token(body))
         return response
     response.set_etag(etag, weak=weak)
+    _may_replay(key, body)
     if response.make_conditional(request).status_code != 304:
         response.set_data(with_token(body))  # a 304 sends no body: no token made for it
     return response
@@ -164,4 +168,12 @@ def _keep(response: Response) -> Response:
     response.headers.setdefault("Cache-Control", "private, no-cache")
     headers = [(k, v) for k, v in response.headers.items() if k in KEPT_HEADERS]
     store().put(key, (response.status_code, headers, body, etag, weak), size=len(body))
+    _may_replay(key, body)
     return response.make_conditional(request)
+
+
+def _may_replay(key: tuple[Any, ...], body: str) -> None:
+    """Let web.replay keep this answer whole when nothing in it is anyone's own: a
+    visitor with nothing in their session, and no token in the page."""
+    if key[-1] == ("visitor", ()) and PLACEHOLDER not in body and ONCE not in body:
+        request.environ[MARK] = key[0]

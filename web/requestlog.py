@@ -19,6 +19,7 @@ from web.db import sql_stats
 
 log = logging.getLogger("conduit.access")
 VALID_ID = re.compile(r"^[\w.-]{1,128}$")
+EXTENSION = "conduit.access-log"  # how lines are written: "json" or "text"
 
 
 def init_app(app: Flask) -> None:
@@ -28,18 +29,17 @@ def init_app(app: Flask) -> None:
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         log.propagate = False
-    as_json = app.config["CONDUIT_ENV"] == "production"
+    app.extensions[EXTENSION] = "json" if app.config["CONDUIT_ENV"] == "production" else "text"
 
     @app.before_request
     def start() -> None:
-        given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if VALID_ID.match(given) else uuid.uuid4().hex
+        g.request_id = request_id(request.headers.get("X-Request-ID", ""))
         g.request_start = time.perf_counter()
 
     @app.after_request
     def finish(response: Response) -> Response:
-        request_id = g.get("request_id") or uuid.uuid4().hex
-        response.headers["X-Request-ID"] = request_id
+        known_as = g.get("request_id") or uuid.uuid4().hex
+        response.headers["X-Request-ID"] = known_as
         if app.config.get("INSTANCE_NAME"):
             response.headers["X-Served-By"] = app.config["INSTANCE_NAME"]
         duration_ms = (time.perf_counter() - g.get("request_start", time.perf_counter())) * 1000
@@ -49,30 +49,46 @@ def init_app(app: Flask) -> None:
                 f'db;dur={stats.seconds * 1000:.1f};desc="{stats.count} queries", '
                 f"total;dur={duration_ms:.1f}"
             )
-        if app.testing and not app.config.get("ACCESS_LOG"):
-            return response
-        user_id = _user_id()
-        if as_json:
-            log.info(
-                json.dumps(
-                    {
-                        "method": request.method,
-                        "path": request.path,
-                        "status": response.status_code,
-                        "duration_ms": round(duration_ms, 1),
-                        "request_id": request_id,
-                        "user_id": user_id,
-                        "remote_addr": request.remote_addr,
-                    }
-                )
-            )
-        else:
-            log.info(
-                "%s %s %s %.1fms id=%s user=%s",
-                request.method, request.full_path.rstrip("?"), response.status_code,
-                duration_ms, request_id, user_id or "-",
-            )  # fmt: skip
+        record(
+            app, request.method, request.path, request.query_string.decode(errors="replace"),
+            response.status_code,
+            duration_ms, known_as, _user_id(), request.remote_addr,
+        )  # fmt: skip
         return response
+
+
+def request_id(given: str) -> str:
+    """The id a request is known by: the proxy's, when it is one, or a new one."""
+    return given if VALID_ID.match(given) else uuid.uuid4().hex
+
+
+def record(
+    app: Flask, method: str, path: str, query: str, status: int, duration_ms: float,
+    request_id: str, user_id: int | None, remote_addr: str | None,
+) -> None:  # fmt: skip
+    """The request's one log line (web.replay logs the answers it gives the same way)."""
+    if app.testing and not app.config.get("ACCESS_LOG"):
+        return
+    if app.extensions[EXTENSION] == "json":
+        log.info(
+            json.dumps(
+                {
+                    "method": method,
+                    "path": path,
+                    "status": status,
+                    "duration_ms": round(duration_ms, 1),
+                    "request_id": request_id,
+                    "user_id": user_id,
+                    "remote_addr": remote_addr,
+                }
+            )
+        )
+    else:
+        log.info(
+            "%s %s %s %.1fms id=%s user=%s",
+            method, f"{path}?{query}" if query else path, status, duration_ms, request_id,
+            user_id or "-",
+        )  # fmt: skip
 
 
 def _user_id() -> int | None:

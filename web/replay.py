@@ -1,0 +1,149 @@
+"""Answers that are the same for everyone who asks the same way, given again before the
+app runs.
+
+web.pagecache keeps visitors' pages and API reads until the next write, but serving
+one still runs the whole request (session, sign-in, CSRF, every before- and
+after-request step). Most of that is for nothing when the request carries no cookie
+and no token and the answer holds no token of its own (an API read, an htmx fragment
+without forms): nothing in it can differ from one such request to the next. Those
+answers are kept here whole, headers included, exactly as the app sent them, and
+given again at the WSGI level.
+
+The app decides what may be kept (web.pagecache marks the request with the generation
+its answer was made at); this module only replays it. The key is everything such a
+request can show a difference by: the generation, the address (scheme, host, path,
+query) and the headers the app reads (htmx's, the language, the CORS origin). A
+request with a cookie, a token, or a method other than GET always goes to the app, as
+does an answer that sets a cookie or is not a 200. Each answer gets its own request id
+and log line; a matching If-None-Match gets a 304.
+"""
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask
+from werkzeug.http import http_date, parse_etags
+
+from web.cache import generation, store
+from web.requestlog import record, request_id
+
+MARK = "conduit.replay"  # environ key: the generation an answer that may be kept was made at
+# The headers an answer may differ by, besides the address (see web.pagecache's key).
+READ_HEADERS = (
+    "HTTP_HX_REQUEST", "HTTP_HX_TARGET", "HTTP_HX_BOOSTED", "HTTP_HX_HISTORY_RESTORE_REQUEST",
+    "HTTP_HX_CURRENT_URL", "HTTP_ACCEPT_LANGUAGE", "HTTP_ORIGIN",
+)  # fmt: skip
+PER_REQUEST = ("x-request-id", "server-timing", "date")  # made afresh for each answer
+NOT_MODIFIED_DROPS = ("content-type", "content-length")  # a 304 has no body to describe
+
+StartResponse = Callable[..., Any]
+Kept = tuple[str, list[tuple[str, str]], bytes]
+
+
+class Replay:
+    """WSGI middleware in front of the Flask app (inside web.security's proxy fix, so
+    the scheme and host are the client's)."""
+
+    def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Any:
+        if (
+            environ.get("REQUEST_METHOD") != "GET"
+            or "HTTP_COOKIE" in environ
+            or "HTTP_AUTHORIZATION" in environ
+        ):
+            return self.wsgi_app(environ, start_response)
+        started = time.perf_counter()
+        with self.app.app_context():
+            now = generation()
+            where = _where(environ)
+            found = store().get((now, where)) if now is not None else None
+        if found is not None:
+            return self._give(found, environ, start_response, started)
+        return self._ask(where, environ, start_response)
+
+    def _ask(
+        self, where: tuple[Any, ...], environ: dict[str, Any], start_response: StartResponse
+    ) -> Any:
+        """The app answers; an answer it marked as the same for everyone is kept."""
+        sent: list[Any] = []
+
+        def keep_start(status: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
+            sent[:] = [status, headers]
+            return start_response(status, headers, *exc)
+
+        answer = self.wsgi_app(environ, keep_start)
+        made_at = environ.get(MARK)
+        if made_at is None or not sent or not sent[0].startswith("200 "):
+            return answer
+        status, headers = sent
+        if any(name.lower() == "set-cookie" for name, _ in headers):
+            return answer
+        try:
+            body = b"".join(answer)
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+        kept = [(name, value) for name, value in headers if name.lower() not in PER_REQUEST]
+        with self.app.app_context():
+            store().put((made_at, where), (status, kept, body), size=len(body))
+        return [body]
+
+    def _give(
+        self, found: Kept, environ: dict[str, Any], start_response: StartResponse, started: float
+    ) -> Any:
+        status, kept, body = found
+        known_as = request_id(environ.get("HTTP_X_REQUEST_ID", ""))
+        headers = [*kept, ("X-Request-ID", known_as), ("Date", http_date())]
+        if _current(environ, kept):
+            status = "304 NOT MODIFIED"
+            headers = [(k, v) for k, v in headers if k.lower() not in NOT_MODIFIED_DROPS]
+            body = b""
+        duration_ms = (time.perf_counter() - started) * 1000
+        if self.app.config["SERVER_TIMING"]:
+            headers.append(
+                ("Server-Timing", f'db;dur=0.0;desc="0 queries", total;dur={duration_ms:.1f}')
+            )
+        start_response(status, headers)
+        record(
+            self.app, "GET", _path(environ), environ.get("QUERY_STRING", ""), int(status[:3]),
+            duration_ms, known_as, None, environ.get("REMOTE_ADDR"),
+        )  # fmt: skip
+        return [body]
+
+
+def _where(environ: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        "replay",
+        environ.get("wsgi.url_scheme"),
+        environ.get("HTTP_HOST") or environ.get("SERVER_NAME"),
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+        *(environ.get(name) for name in READ_HEADERS),
+    )
+
+
+def _path(environ: dict[str, Any]) -> str:
+    return environ.get("PATH_INFO", "").encode("latin-1").decode(errors="replace")
+
+
+def _current(environ: dict[str, Any], headers: list[tuple[str, str]]) -> bool:
+    """True when the client's If-None-Match names this answer's entity tag."""
+    asked = environ.get("HTTP_IF_NONE_MATCH")
+    if not asked:
+        return False
+    tag = next((v for k, v in headers if k.lower() == "etag"), None)
+    if tag is None:
+        return False
+    weak = tag.startswith("W/")
+    etag = tag[2:] if weak else tag
+    return parse_etags(asked).contains_weak(etag.strip('"'))
+
+
+def init_app(app: Flask) -> None:
+    """Call before web.security wraps the app, so this sits inside its proxy fix."""
+    app.wsgi_app = Replay(app, app.wsgi_app)  # type: ignore[method-assign]
