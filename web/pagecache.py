@@ -41,6 +41,7 @@ from web.submissions import ONCE_ISSUED, new_token
 
 PLACEHOLDER = "\x00csrf-token\x00"  # NUL never reaches a page: it cannot collide
 ONCE = "\x00once\x00"
+CONDITIONS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_RANGE")
 SHAPE_HEADERS = ("HX-Request", "HX-Target", "HX-Boosted", "HX-History-Restore-Request")
 KEPT_HEADERS = (
     "Content-Type", "Vary", "Cache-Control", "Link",
@@ -109,16 +110,22 @@ def _serve() -> Response | None:
     if found is None:
         return None
     status, headers, body, etag, weak = found
-    response = Response(body, status=status, headers=headers)
+    response = Response(status=status, headers=headers)
     g.page_served = True
-    if etag is None:  # a member's page
-        response.set_data(with_token(body))
-        return response
-    response.set_etag(etag, weak=weak)
-    _may_replay(key, body)
-    if response.make_conditional(request).status_code != 304:
-        response.set_data(with_token(body))  # a 304 sends no body: no token made for it
+    if etag is not None:  # a visitor's page: it may be the copy the browser holds
+        response.set_etag(etag, weak=weak)
+        _may_replay(key, body)
+        if _conditional() and response.make_conditional(request).status_code == 304:
+            return response  # no body: no token made for it
+    response.set_data(with_token(body))
     return response
+
+
+def _conditional() -> bool:
+    """True when the request asks for an answer only if it changed (werkzeug then
+    compares; otherwise there is nothing to compare, and gunicorn dates the answer)."""
+    environ = request.environ
+    return any(name in environ for name in CONDITIONS)
 
 
 def without_token(html: str) -> str:
@@ -169,7 +176,7 @@ def _keep(response: Response) -> Response:
     headers = [(k, v) for k, v in response.headers.items() if k in KEPT_HEADERS]
     store().put(key, (response.status_code, headers, body, etag, weak), size=len(body))
     _may_replay(key, body)
-    return response.make_conditional(request)
+    return response.make_conditional(request) if _conditional() else response
 
 
 def _may_replay(key: tuple[Any, ...], body: str) -> None:

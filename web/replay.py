@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask
-from werkzeug.http import http_date, parse_etags
+from werkzeug.http import parse_etags
 
-from web.cache import generation, store
+from web.cache import READ_AT_THE_DOOR, generation, store
 from web.requestlog import record, request_id
 
 MARK = "conduit.replay"  # environ key: the generation an answer that may be kept was made at
@@ -34,7 +34,7 @@ READ_HEADERS = (
     "HTTP_HX_REQUEST", "HTTP_HX_TARGET", "HTTP_HX_BOOSTED", "HTTP_HX_HISTORY_RESTORE_REQUEST",
     "HTTP_HX_CURRENT_URL", "HTTP_ACCEPT_LANGUAGE", "HTTP_ORIGIN",
 )  # fmt: skip
-PER_REQUEST = ("x-request-id", "server-timing", "date")  # made afresh for each answer
+PER_REQUEST = ("x-request-id", "server-timing", "date")  # the date: the server's own
 NOT_MODIFIED_DROPS = ("content-type", "content-length")  # a 304 has no body to describe
 
 StartResponse = Callable[..., Any]
@@ -63,6 +63,7 @@ class Replay:
             found = store().get((now, where)) if now is not None else None
         if found is not None:
             return self._give(found, environ, start_response, started)
+        environ[READ_AT_THE_DOOR] = now  # the app reads it once, not twice
         return self._ask(where, environ, start_response)
 
     def _ask(
@@ -97,7 +98,7 @@ class Replay:
     ) -> Any:
         status, kept, body = found
         known_as = request_id(environ.get("HTTP_X_REQUEST_ID", ""))
-        headers = [*kept, ("X-Request-ID", known_as), ("Date", http_date())]
+        headers = [*kept, ("X-Request-ID", known_as)]  # the server adds its Date
         if _current(environ, kept):
             status = "304 NOT MODIFIED"
             headers = [(k, v) for k, v in headers if k.lower() not in NOT_MODIFIED_DROPS]

@@ -26,6 +26,14 @@ CSP = "; ".join(
 )
 PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 HSTS = "max-age=63072000; includeSubDomains"
+HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", PERMISSIONS),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+HEADERS_OVER_HTTPS = (*HEADERS, ("Strict-Transport-Security", HSTS))  # means nothing over http
 
 
 class TrustedProxies:
@@ -64,12 +72,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def add_headers(response: Response) -> Response:
+        # Where a view set one of these itself, its own stands (one pass over the headers).
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("Permissions-Policy", PERMISSIONS)
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if production and request.is_secure:  # HSTS means something over HTTPS only
-            headers.setdefault("Strict-Transport-Security", HSTS)
+        present = {name.lower() for name, _value in headers.items()}
+        wanted = HEADERS_OVER_HTTPS if production and request.is_secure else HEADERS
+        headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
         return response
