@@ -25,9 +25,11 @@ graceful_timeout = 30  # on SIGTERM/HUP, finish in-flight requests first
 keepalive = 5
 # Recycle workers now and then (a guard against slow leaks; the soak watches memory),
 # with jitter so they do not all restart: rarely, since a new worker starts with cold
-# caches (its rendered pages, previews) and that shows as slow answers.
-max_requests = 50000
-max_requests_jitter = 5000
+# caches (its rendered pages, previews) and that shows as slow answers. A worker gives
+# thousands of cached answers a second: a million is minutes of full load, days of a
+# quieter site. Memory stays bounded meanwhile (the caches have a budget).
+max_requests = 1_000_000
+max_requests_jitter = 100_000
 # The app loads once in the master; workers fork from it and open their own connections.
 preload_app = True
 # No control socket (gunicornc): it would live in $HOME, shared by every instance on a

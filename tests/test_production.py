@@ -259,7 +259,7 @@ def test_gunicorn_config(monkeypatch):
     assert config["preload_app"] is True
     assert config["accesslog"] is None  # the app logs each request, once
     assert callable(config["post_fork"])
-    assert config["max_requests"] >= 20000  # recycling starts workers cold: rarely
+    assert config["max_requests"] >= 500_000  # recycling starts workers cold: rarely
     assert callable(config["when_ready"])  # templates compiled once, in the master
 
 
