@@ -3,6 +3,7 @@ minute. Bulk inserts in batches (no per-article work), then the search index reb
 in one statement. Deterministic for a given size.
 """
 
+import os
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -134,7 +135,17 @@ def seed(engine: Engine, *, users: int, articles: int, comments: int) -> None:
     with Session(engine) as session:
         index_everything(session=session)
         session.commit()
-    if engine.dialect.name == "postgresql":
-        # What autovacuum does within minutes of a bulk load: the planner's statistics.
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("ANALYZE")
+    settle(engine)
+
+
+def settle(engine: Engine) -> None:
+    """What a database that has been up a while has done since a bulk load: the planner's
+    statistics (autovacuum's ANALYZE), the dead rows vacuumed and the load written out
+    to its files (a checkpoint), so that none of it happens in the middle of a round."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("VACUUM ANALYZE")
+            connection.exec_driver_sql("CHECKPOINT")
+        else:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    os.sync()  # and the operating system's copy on disk

@@ -102,6 +102,15 @@ def test_a_matching_etag_gets_a_304(app, token, ran):
     assert stale.status_code == 200
     assert stale.json["article"]["title"] == "Hello"
     assert ran == []
+    # The same 304 as the app's own.
+    app.extensions["conduit.cache"].clear()
+    own = visitor.get("/api/articles/hello", headers={"If-None-Match": tag})
+    visitor.get("/api/articles/hello")  # kept again
+    assert ran == ["/api/articles/hello"] * 2
+    assert own.status_code == 304
+    made_afresh = ("X-Request-ID", "Date")
+    assert {k: v for k, v in current.headers.items() if k not in made_afresh} == {
+        k: v for k, v in own.headers.items() if k not in made_afresh}  # fmt: skip
 
 
 def test_each_origin_gets_its_own_cors_answer(db_url):

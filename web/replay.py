@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask
-from werkzeug.http import parse_etags
+from werkzeug.http import parse_etags, remove_entity_headers
 
 from web.cache import READ_AT_THE_DOOR, generation, store
 from web.requestlog import record, request_id
@@ -35,7 +35,6 @@ READ_HEADERS = (
     "HTTP_HX_CURRENT_URL", "HTTP_ACCEPT_LANGUAGE", "HTTP_ORIGIN",
 )  # fmt: skip
 PER_REQUEST = ("x-request-id", "server-timing", "date")  # the date: the server's own
-NOT_MODIFIED_DROPS = ("content-type", "content-length")  # a 304 has no body to describe
 
 StartResponse = Callable[..., Any]
 Kept = tuple[str, list[tuple[str, str]], bytes]
@@ -100,9 +99,8 @@ class Replay:
         known_as = request_id(environ.get("HTTP_X_REQUEST_ID", ""))
         headers = [*kept, ("X-Request-ID", known_as)]  # the server adds its Date
         if _current(environ, kept):
-            status = "304 NOT MODIFIED"
-            headers = [(k, v) for k, v in headers if k.lower() not in NOT_MODIFIED_DROPS]
-            body = b""
+            status, body = "304 NOT MODIFIED", b""
+            remove_entity_headers(headers)  # as werkzeug answers a 304: no body to describe
         duration_ms = (time.perf_counter() - started) * 1000
         if self.app.config["SERVER_TIMING"]:
             headers.append(
