@@ -181,6 +181,8 @@ def _keep(response: Response) -> Response:
 
 def _may_replay(key: tuple[Any, ...], body: str) -> None:
     """Let web.replay keep this answer whole when nothing in it is anyone's own: a
-    visitor with nothing in their session, and no token in the page."""
-    if key[-1] == ("visitor", ()) and PLACEHOLDER not in body and ONCE not in body:
+    visitor who brought no cookie (so no session but a new one; server-side sessions
+    start with keys of their own), and no token in the page."""
+    visitor = key[-1][0] == "visitor" and "HTTP_COOKIE" not in request.environ
+    if visitor and PLACEHOLDER not in body and ONCE not in body:
         request.environ[MARK] = key[0]
