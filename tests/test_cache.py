@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import AuthActions, csrf_token, make_test_app
+from web.cache import ENTRY_OVERHEAD, LRU, weight
 from web.db import dispose
 
 TOKEN = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
@@ -127,3 +128,23 @@ def test_without_its_generation_row_nothing_is_cached_until_the_next_write(app, 
     assert db.exec(text("SELECT count(*) FROM site_state")).one()[0] == 1  # type: ignore[call-overload]
     assert "Back" in visitor.get("/article/hello").text
     assert "ETag" in visitor.get("/article/hello").headers  # cached again
+
+
+def test_the_store_weighs_keys_and_values_as_they_lie_in_memory():
+    """The budget bounds what entries really hold: a key naming a preview's title and
+    tags weighs, and text with one character beyond Latin-1 takes two bytes a character."""
+    plain, wide = "a" * 10_000, "a" * 9_999 + "—"
+    assert weight(wide) > 1.9 * weight(plain)
+    key = ("preview", 7, "A title " * 50, ("tag",) * 20)
+    assert weight(key) > len("A title " * 50) + 20 * len("tag")
+
+    store = LRU(200_000)
+    for number in range(100):
+        store.put(("page", number, "x" * 2_000), wide)
+    assert store.used <= store.budget
+    kept = [number for number in range(100) if store.get(("page", number, "x" * 2_000))]
+    assert kept == list(range(100 - len(kept), 100))  # the newest, least recently used out
+    assert len(kept) == store.budget // (weight(wide) + weight(("page", 0, "x" * 2_000))
+                                         + ENTRY_OVERHEAD)  # fmt: skip
+    store.put("huge", "x" * 60_000)  # over a quarter of the budget: never kept
+    assert store.get("huge") is None

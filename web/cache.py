@@ -13,6 +13,7 @@ is cached. Writes made outside the app (a script, SQL by hand) are picked up wit
 """
 
 import sqlite3
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -30,6 +31,9 @@ T = TypeVar("T")
 POPULAR_TAGS = "popular-tags"
 MAX_AGE = 60.0  # seconds: the longest a value may be reused
 GENERATION_KEY = "conduit:generation"
+# Each process's budget: with what a worker needs besides, it stays under 150 MB.
+CACHE_BYTES = 16 * 1024 * 1024
+ENTRY_OVERHEAD = 400  # bytes an entry costs besides its key and value (its slot, its tuple)
 READ_AT_THE_DOOR = "conduit.generation"  # environ: the generation web.replay read for the request
 
 
@@ -53,7 +57,10 @@ class LRU:
             self.items.move_to_end(key)
             return value
 
-    def put(self, key: Hashable, value: Any, size: int = 64) -> None:
+    def put(self, key: Hashable, value: Any, size: int | None = None) -> None:
+        """Keep `value`; `size` is its weight in bytes when `weight` cannot see into it.
+        Keys name what a value shows (a preview's title, tags...): they weigh too."""
+        size = (weight(value) if size is None else size) + weight(key) + ENTRY_OVERHEAD
         if size > self.budget // 4:
             return  # one huge value would push out everything else
         with self.lock:
@@ -72,8 +79,18 @@ class LRU:
             self.used = 0
 
 
+def weight(thing: Any) -> int:
+    """Roughly the bytes `thing` holds: its text (a page with one "—" in it stores every
+    character in two bytes), and a few words for each other object."""
+    if isinstance(thing, str | bytes):
+        return sys.getsizeof(thing)
+    if isinstance(thing, tuple | list | frozenset):
+        return 56 + 8 * len(thing) + sum(weight(part) for part in thing)
+    return 32  # a number, a date, None
+
+
 def init_app(app: Flask) -> None:
-    app.extensions["conduit.cache"] = LRU(app.config.get("CACHE_BYTES", 24 * 1024 * 1024))
+    app.extensions["conduit.cache"] = LRU(app.config.get("CACHE_BYTES", CACHE_BYTES))
     url = app.config.get("REDIS_URL")
     if url:
         app.extensions["conduit.generation"] = redis.Redis.from_url(
@@ -148,7 +165,7 @@ def _key() -> str:
     return str(current_app.config.get("CACHE_KEY_PREFIX") or "conduit:") + GENERATION_KEY
 
 
-def remember(key: Hashable, compute: Callable[[], T], size: int = 64) -> T:
+def remember(key: Hashable, compute: Callable[[], T], size: int | None = None) -> T:
     """`compute()`, reused until the next write (or for MAX_AGE seconds). Outside a
     request (scripts, tests of the domain) it simply computes."""
     if not has_app_context() or not has_request_context():

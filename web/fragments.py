@@ -48,7 +48,7 @@ class Remembered(Component):
         kept = store().get(key)
         if kept is None:
             kept = without_token(super().__call__(*args, **kwargs))
-            store().put(key, kept, size=len(kept))
+            store().put(key, kept)
         return Markup(with_token(kept))
 
 

@@ -164,7 +164,7 @@ def _keep(response: Response) -> Response:
     body = without_token(response.get_data(as_text=True))
     if member:
         headers = [(k, v) for k, v in response.headers.items() if k in KEPT_HEADERS]
-        store().put(key, (response.status_code, headers, body, None, False), size=len(body))
+        store().put(key, (response.status_code, headers, body, None, False))
         return response
     # An API answer brings its strong ETag (web.api.conditions); a page's bytes vary
     # with the visitor's CSRF token, so its tag is weak.
@@ -174,7 +174,7 @@ def _keep(response: Response) -> Response:
         response.set_etag(etag, weak=True)
     response.headers.setdefault("Cache-Control", "private, no-cache")
     headers = [(k, v) for k, v in response.headers.items() if k in KEPT_HEADERS]
-    store().put(key, (response.status_code, headers, body, etag, weak), size=len(body))
+    store().put(key, (response.status_code, headers, body, etag, weak))
     _may_replay(key, body)
     return response.make_conditional(request) if _conditional() else response
 

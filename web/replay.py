@@ -89,7 +89,7 @@ class Replay:
                 answer.close()
         kept = [(name, value) for name, value in headers if name.lower() not in PER_REQUEST]
         with self.app.app_context():
-            store().put((made_at, where), (status, kept, body), size=len(body))
+            store().put((made_at, where), (status, kept, body))
         return [body]
 
     def _give(
