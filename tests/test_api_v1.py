@@ -302,3 +302,32 @@ def test_writes_are_limited_per_member_with_standard_headers(db_url):
     assert jake.call("GET", "/articles/limited").status_code == 200  # reads are not limited
     assert ana.call("POST", "/articles/limited/favorite").status_code == 200  # her own count
     dispose(app)
+
+
+def test_a_counter_storage_failing_after_the_check_leaves_the_answer_whole(db_url, monkeypatch):
+    """Redis (or the database) going away between the limit's check and the headers
+    that report it: the answer goes out without those headers, never as a 500."""
+    from redis import ConnectionError as RedisConnectionError
+
+    from web.limits import limiter
+
+    app = make_test_app(db_url, RATELIMIT_ENABLED=True, API_WRITE_LIMIT="2 per minute")
+    jake = Api(app.test_client(), prefix=V1)
+    jake.register("jake")
+    jake.write("Limited")
+    with app.app_context():
+        storage = limiter.storage
+
+    def gone(*_args: object, **_kwargs: object) -> int:
+        raise RedisConnectionError("Connection reset by peer")
+
+    monkeypatch.setattr(storage, "get", gone)
+    monkeypatch.setattr(storage, "get_expiry", gone)
+    answered = jake.call("POST", "/articles/limited/favorite")
+    assert answered.status_code == 200
+    assert "RateLimit-Remaining" not in answered.headers
+    jake.call("DELETE", "/articles/limited/favorite")
+    refused = jake.call("POST", "/articles/limited/favorite")
+    assert refused.status_code == 429
+    assert "errors" in refused.json
+    dispose(app)

@@ -23,7 +23,9 @@ from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from jwt import PyJWTError
+from limits.errors import StorageError
 from limits.storage import Storage
+from redis import RedisError
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -103,6 +105,8 @@ class DatabaseStorage(Storage):
 
 
 View = Callable[..., Any]
+# What a counter storage raises when it cannot be reached (limits wraps some of them).
+STORAGE_ERRORS = (RedisError, SQLAlchemyError, StorageError, ConnectionError, TimeoutError)
 
 
 def init_app(app: Flask) -> None:
@@ -114,13 +118,19 @@ def init_app(app: Flask) -> None:
 
 
 def _rate_headers(response: Response) -> Response:
-    """Where this request stands against its tightest limit (if one applied)."""
+    """Where this request stands against its tightest limit (if one applied). The
+    counts are read again from the storage: if it stopped answering since the check
+    (Redis or the database restarting), the answer goes out without them."""
     limit = limiter.current_limit
     if limit is None:
         return response
-    wait = retry_after_seconds(limit) or 1
+    try:
+        wait = retry_after_seconds(limit) or 1
+        remaining = max(0, limit.remaining)
+    except STORAGE_ERRORS:
+        return response
     response.headers["RateLimit-Limit"] = str(limit.limit.amount)
-    response.headers["RateLimit-Remaining"] = str(max(0, limit.remaining))
+    response.headers["RateLimit-Remaining"] = str(remaining)
     response.headers["RateLimit-Reset"] = str(wait)
     if response.status_code == 429:
         response.headers["Retry-After"] = str(wait)
@@ -128,11 +138,15 @@ def _rate_headers(response: Response) -> Response:
 
 
 def retry_after_seconds(limit: RequestLimit | None = None) -> int | None:
-    """Seconds until the breached limit of this request lets the client try again."""
+    """Seconds until the breached limit of this request lets the client try again
+    (None when no limit applied, or its storage cannot say)."""
     limit = limit or limiter.current_limit
     if limit is None:
         return None
-    return max(1, math.ceil(limit.reset_at - time.time()))
+    try:
+        return max(1, math.ceil(limit.reset_at - time.time()))
+    except STORAGE_ERRORS:
+        return None
 
 
 def _per_ip() -> str:
