@@ -125,3 +125,20 @@ def test_a_broad_search_ranks_the_newest_window_of_matches(app, client, db, libr
     assert "The newest" not in narrow
     api = client.get("/api/articles?q=htmx").json
     assert api["articlesCount"] == 3
+
+
+def test_a_broad_search_pages_through_its_window_best_first(db, library, monkeypatch):
+    write, _ = library
+    monkeypatch.setattr("web.search.SEARCH_WINDOW", 3)
+    write("Zebra zebra", description="Zebras, zebras", body="Zebra herds, zebra stripes.")
+    write("Fresh plain", body="Zebras again.")
+    write("Fresh other", body="Zebras again.")
+    write("Zebra notes", body="Zebras again.")
+    # The window is the newest three matches: the best of them first, ties newest first,
+    # and each page is the next slice of that one ranking.
+    ranked = ["Zebra notes", "Fresh other", "Fresh plain"]
+    assert titles(search(db, "zebra", size=3)) == ranked
+    assert [titles(search(db, "zebra", page=n, size=1)) for n in (1, 2, 3)] == [
+        [title] for title in ranked
+    ]
+    assert search(db, "zebra", size=1).total == 3  # "Zebra zebra", the fourth newest, is out

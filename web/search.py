@@ -69,17 +69,27 @@ _POSTGRES_WINDOW = (
     "SELECT count(*), min(article_id) FROM (SELECT article_id FROM article_fts "
     "WHERE document @@ to_tsquery('english', :q) ORDER BY article_id DESC LIMIT :cap) AS w"
 )
+# A page of the window: rank the matches on the index's table alone, then read the page's
+# articles (ten, not thousands of bodies) and make their snippets. `{matches}` is where
+# the matches come from: for a broad query, the window's range of the key, read in key
+# order and filtered (OFFSET 0 keeps the planner from asking the text index for every
+# match ever written); for a narrower one, the text index.
 _POSTGRES_PAGE = (
     "SELECT a.id, ts_headline('english', a.title || '. ' || a.description || ' ' || a.body, "
     "query, "
     "'StartSel=' || :start || ', StopSel=' || :end || ', MaxWords=30, MinWords=12, "
     'MaxFragments=2, FragmentDelimiter=" … "\') '
-    "FROM article_fts AS f JOIN article AS a ON a.id = f.article_id, "
-    "to_tsquery('english', :q) AS query "
-    "WHERE f.document @@ query AND f.article_id >= :oldest "
-    "ORDER BY ts_rank_cd(f.document, query) DESC, a.id DESC "
-    "LIMIT :limit OFFSET :offset"
+    "FROM (SELECT m.article_id, ts_rank_cd(m.document, query) AS rank "
+    "FROM {matches} AS m, to_tsquery('english', :q) AS query "
+    "WHERE m.document @@ query AND m.article_id >= :oldest "
+    "ORDER BY rank DESC, m.article_id DESC LIMIT :limit OFFSET :offset) AS best "
+    "JOIN article AS a ON a.id = best.article_id, to_tsquery('english', :q) AS query "
+    "ORDER BY best.rank DESC, a.id DESC"
 )
+_POSTGRES_BROAD_PAGE = _POSTGRES_PAGE.format(
+    matches="(SELECT article_id, document FROM article_fts WHERE article_id >= :oldest OFFSET 0)"
+)
+_POSTGRES_NARROW_PAGE = _POSTGRES_PAGE.format(matches="article_fts")
 
 
 def search_articles(
@@ -117,9 +127,10 @@ def find_matches(
         match = " & ".join([*words[:-1], f"{words[-1]}:*"])
         window = {"q": match, "cap": SEARCH_WINDOW, "probe": 4 * SEARCH_WINDOW}
         total, oldest = session.execute(text(_POSTGRES_NEWEST), window).one()
+        page_sql = _POSTGRES_BROAD_PAGE
         if total < SEARCH_WINDOW:  # a narrower query: its matches are few, the index finds them
             total, oldest = session.execute(text(_POSTGRES_WINDOW), window).one()
-        page_sql = _POSTGRES_PAGE
+            page_sql = _POSTGRES_NARROW_PAGE
     if not total:
         return [], 0
     rows = session.execute(
