@@ -144,8 +144,11 @@ def format_isodate(value: datetime) -> str:
 
 
 def url_for(endpoint: str, **values: Any) -> str:
-    """Flask's url_for for templates, remembered: a page builds the same links again and
-    again (each preview's article, author and tags), and routes never change."""
+    """Flask's url_for, remembered: a page or an API list builds the same links again and
+    again (each preview's article, author and tags), and routes never change. An
+    endpoint starting with "." is the request's blueprint's, as with Flask's."""
+    if endpoint[:1] == ".":
+        endpoint = f"{request.blueprint or ''}{endpoint}".lstrip(".")
     try:
         return _built_url(request.script_root, endpoint, tuple(sorted(values.items())))
     except TypeError:  # a value that cannot be a key (a list): build it afresh
