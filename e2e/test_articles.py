@@ -159,6 +159,34 @@ def test_search_finds_an_article(actor: Actor):
     check_axe(actor)
 
 
+def test_a_broad_search_says_it_ranks_the_newest_matches(actor: Actor):
+    """The live server ranks the newest ten matches (SEARCH_WINDOW, set in conftest):
+    a search for a common word reaches that and says how to find older articles; a
+    narrower one, which ranks all its matches, does not."""
+    page = actor.page
+    page.goto("/")
+    wait_for_htmx(actor)
+    title = page.locator(".preview-title").first.inner_text()
+    box = page.get_by_role("searchbox", name="Search articles")
+    notice = page.locator(".search-window")
+    for words, broad in (("the", True), (title, False)):
+        actor.fill(box, words)
+        if actor.mode == "nojs":
+            actor.press(page.get_by_role("button", name="Search"))
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Results for “{words}”")
+        if broad:
+            expect(notice).to_have_text(
+                "The newest 10 matching articles, best first: add words to find older ones."
+            )
+            expect(page.locator(".preview-title")).to_have_count(10)
+            check_axe(actor)
+        else:
+            expect(page.locator(".preview-title", has_text=title).first).to_be_visible()
+            expect(notice).to_have_count(0)
+    if actor.mode != "nojs":
+        expect(box).to_be_focused()
+
+
 def test_confirmation_and_forbidden_pages_have_no_axe_violations(
     browser: Browser, base_url: str, make_member
 ):

@@ -32,8 +32,10 @@ def library(db):
     return write, author
 
 
-def search(db, query, page=1, size=10):
-    return search_articles(session=db, query=query, page=page, size=size, viewer_id=None)
+def search(db, query, page=1, size=10, window=5000):
+    return search_articles(
+        session=db, query=query, page=page, size=size, viewer_id=None, window=window
+    )
 
 
 def titles(result):
@@ -107,15 +109,14 @@ def test_terms_and_highlight():
 
 def test_a_broad_search_ranks_the_newest_window_of_matches(app, client, db, library, monkeypatch):
     write, _ = library
-    monkeypatch.setattr("web.search.SEARCH_WINDOW", 3)
-    monkeypatch.setattr(app.jinja_env.globals["bounds"], "SEARCH_WINDOW", 3)
+    monkeypatch.setitem(app.config, "SEARCH_WINDOW", 3)
     write("Old htmx notes, htmx and htmx again")  # the best match, but not among the newest
     for n in range(3):
         write(f"Fresh {n}", body="htmx")
-    found = search(db, "htmx", size=2)
+    found = search(db, "htmx", size=2, window=3)
     assert found.total == 3
     assert found.pages == 2
-    assert {r.article.title for r in [*found.items, *search(db, "htmx", 2, 2).items]} == {
+    assert {r.article.title for r in [*found.items, *search(db, "htmx", 2, 2, 3).items]} == {
         "Fresh 0", "Fresh 1", "Fresh 2",
     }  # fmt: skip
     assert "Old htmx notes" not in client.get("/search?q=htmx").text
@@ -127,9 +128,8 @@ def test_a_broad_search_ranks_the_newest_window_of_matches(app, client, db, libr
     assert api["articlesCount"] == 3
 
 
-def test_a_broad_search_pages_through_its_window_best_first(db, library, monkeypatch):
+def test_a_broad_search_pages_through_its_window_best_first(db, library):
     write, _ = library
-    monkeypatch.setattr("web.search.SEARCH_WINDOW", 3)
     write("Zebra zebra", description="Zebras, zebras", body="Zebra herds, zebra stripes.")
     write("Fresh plain", body="Zebras again.")
     write("Fresh other", body="Zebras again.")
@@ -137,8 +137,8 @@ def test_a_broad_search_pages_through_its_window_best_first(db, library, monkeyp
     # The window is the newest three matches: the best of them first, ties newest first,
     # and each page is the next slice of that one ranking.
     ranked = ["Zebra notes", "Fresh other", "Fresh plain"]
-    assert titles(search(db, "zebra", size=3)) == ranked
-    assert [titles(search(db, "zebra", page=n, size=1)) for n in (1, 2, 3)] == [
+    assert titles(search(db, "zebra", size=3, window=3)) == ranked
+    assert [titles(search(db, "zebra", page=n, size=1, window=3)) for n in (1, 2, 3)] == [
         [title] for title in ranked
     ]
-    assert search(db, "zebra", size=1).total == 3  # "Zebra zebra", the fourth newest, is out
+    assert search(db, "zebra", window=3).total == 3  # "Zebra zebra", the fourth newest, is out

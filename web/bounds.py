@@ -30,7 +30,8 @@ COMMENT_MAX = 5000
 
 SEARCH_MAX = 200
 # A search ranks at most this many matches, the newest: its cost stays the same however
-# many articles a broad query matches (add words to reach older ones).
+# many articles a broad query matches (add words to reach older ones). The default of
+# the SEARCH_WINDOW setting.
 SEARCH_WINDOW = 5000
 # Articles on one reader's reading list (a visitor's is kept in their session).
 READING_LIST_MAX = 200

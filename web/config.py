@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal, cast
 from pydantic import Field, PositiveInt, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from web.bounds import SEARCH_WINDOW
+
 DEV_SECRET = "dev-only-secret-change-me-before-deploying"
 # Secrets that must never reach production: the development one and common placeholders.
 WEAK_SECRETS = frozenset({"", DEV_SECRET, "secret", "changeme", "change-me", "dev", "development"})
@@ -138,6 +140,15 @@ class Settings(BaseSettings):
         ),
     ] = 10
     feed_page_size: Annotated[PositiveInt, _setting("`10`", "Articles per page in feeds.")] = 10
+    search_window: Annotated[
+        PositiveInt,
+        _setting(
+            "`5000`",
+            "A search ranks at most this many matches, the newest (all of them for a narrower "
+            "query), so it costs the same however many articles a broad query matches; the "
+            "results page says so when a search reaches it.",
+        ),
+    ] = SEARCH_WINDOW
     jwt_expires_hours: Annotated[
         PositiveInt, _setting("`168`", "Lifetime of API tokens (signed with `SECRET_KEY`).")
     ] = 24 * 7
@@ -238,6 +249,7 @@ def load(instance_path: str) -> dict[str, Any]:
         "SECRET_KEY": settings.secret_key or DEV_SECRET,
         "DATABASE_URL": normalise_database_url(settings.database_url or default_db),
         "FEED_PAGE_SIZE": settings.feed_page_size,
+        "SEARCH_WINDOW": settings.search_window,
         "LIVE_STREAMS_MAX": settings.live_streams_max,
         "LIVE_STREAMS_PER_CLIENT": settings.live_streams_per_client,
         "LIVE_HEARTBEAT_SECONDS": settings.live_heartbeat_seconds,

@@ -6,9 +6,9 @@ word characters reach the database, and always as bound parameters): every word 
 match, the last one as a prefix (it may be half typed), the others whole (stemmed, so
 "plants" finds "plant").
 
-Ranking reads every match, so it is bounded: the newest SEARCH_WINDOW matches are
-ranked (all of them for any query narrower than that), and a search costs the same at
-a hundred thousand articles as at a thousand.
+Ranking reads every match, so it is bounded: the newest `window` matches are ranked
+(all of them for any query narrower than that; the SEARCH_WINDOW setting), and a
+search costs the same at a hundred thousand articles as at a thousand.
 """
 
 import re
@@ -93,7 +93,13 @@ _POSTGRES_NARROW_PAGE = _POSTGRES_PAGE.format(matches="article_fts")
 
 
 def search_articles(
-    *, session: Session, query: str, page: int, size: int, viewer_id: int | None
+    *,
+    session: Session,
+    query: str,
+    page: int,
+    size: int,
+    viewer_id: int | None,
+    window: int = SEARCH_WINDOW,
 ) -> Page[SearchResult]:
     """Page `page` of `find_matches`. Raises PageOutOfRange for a page past the end."""
     items, total = find_matches(
@@ -102,14 +108,21 @@ def search_articles(
         offset=offset_for(page, size),
         limit=size,
         viewer_id=viewer_id,
+        window=window,
     )
     return check_in_range(Page(items=items, number=page, size=size, total=total))
 
 
 def find_matches(
-    *, session: Session, query: str, offset: int, limit: int, viewer_id: int | None
+    *,
+    session: Session,
+    query: str,
+    offset: int,
+    limit: int,
+    viewer_id: int | None,
+    window: int = SEARCH_WINDOW,
 ) -> tuple[list[SearchResult], int]:
-    """Matches, most relevant first, and how many there are (at most SEARCH_WINDOW, the
+    """Matches, most relevant first, and how many there are (at most `window`, the
     newest): four queries (five on PostgreSQL for a narrower query), any `limit`.
 
     No words (an empty or punctuation-only query) means no results.
@@ -119,17 +132,15 @@ def find_matches(
         return [], 0
     if dialect(session) == "sqlite":
         match = " ".join([*(f'"{word}"' for word in words[:-1]), f'"{words[-1]}"*'])
-        total, oldest = session.execute(
-            text(_SQLITE_WINDOW), {"q": match, "cap": SEARCH_WINDOW}
-        ).one()
+        total, oldest = session.execute(text(_SQLITE_WINDOW), {"q": match, "cap": window}).one()
         page_sql = _SQLITE_PAGE
     else:
         match = " & ".join([*words[:-1], f"{words[-1]}:*"])
-        window = {"q": match, "cap": SEARCH_WINDOW, "probe": 4 * SEARCH_WINDOW}
-        total, oldest = session.execute(text(_POSTGRES_NEWEST), window).one()
+        bounds = {"q": match, "cap": window, "probe": 4 * window}
+        total, oldest = session.execute(text(_POSTGRES_NEWEST), bounds).one()
         page_sql = _POSTGRES_BROAD_PAGE
-        if total < SEARCH_WINDOW:  # a narrower query: its matches are few, the index finds them
-            total, oldest = session.execute(text(_POSTGRES_WINDOW), window).one()
+        if total < window:  # a narrower query: its matches are few, the index finds them
+            total, oldest = session.execute(text(_POSTGRES_WINDOW), bounds).one()
             page_sql = _POSTGRES_NARROW_PAGE
     if not total:
         return [], 0

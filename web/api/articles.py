@@ -1,6 +1,6 @@
 """API: articles, feeds, search and favorites."""
 
-from flask import Response, url_for
+from flask import Response, current_app, url_for
 
 from web import articles as domain
 from web.api import representations as show
@@ -30,7 +30,11 @@ def list_articles(viewer: User | None, query: schemas.ArticleQuery) -> Response:
     window = {"offset": query.offset, "limit": query.limit}
     if query.q is not None:
         matches, total = find_matches(
-            session=session, query=query.q, viewer_id=_viewer_id(viewer), **window
+            session=session,
+            query=query.q,
+            viewer_id=_viewer_id(viewer),
+            window=current_app.config["SEARCH_WINDOW"],
+            **window,
         )
         items = [match.article for match in matches]
         return respond(show.article_list(items, total, **window))

@@ -25,6 +25,7 @@ def index() -> Response:
         page=page_number(),
         size=current_app.config["FEED_PAGE_SIZE"],
         viewer_id=viewer.id if viewer else None,
+        window=current_app.config["SEARCH_WINDOW"],
     )
     if wants_fragment():
         announce(_found(query, page.total, page.number, page.pages))
