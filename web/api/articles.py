@@ -27,26 +27,26 @@ def list_articles(viewer: User | None, query: schemas.ArticleQuery) -> Response:
     that user favorited); `q` searches instead, best match first. `articlesCount` is the
     number of all matching articles."""
     session = get_session()
-    window = {"offset": query.offset, "limit": query.limit}
+    span = {"offset": query.offset, "limit": query.limit}
     if query.q is not None:
         matches, total = find_matches(
             session=session,
             query=query.q,
             viewer_id=_viewer_id(viewer),
             window=current_app.config["SEARCH_WINDOW"],
-            **window,
+            **span,
         )
         items = [match.article for match in matches]
-        return respond(show.article_list(items, total, **window))
+        return respond(show.article_list(items, total, **span))
     items, total = domain.find_articles(
         session=session,
         viewer_id=_viewer_id(viewer),
         tag=query.tag,
         author=query.author,
         favorited_by=query.favorited,
-        **window,
+        **span,
     )
-    return respond(show.article_list(items, total, **window))
+    return respond(show.article_list(items, total, **span))
 
 
 @operation(
