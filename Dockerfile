@@ -37,9 +37,11 @@ RUN /venv/bin/pybabel compile --directory web/translations --domain messages
 
 # --- nginx config rendered for the compose file's app servers and events server ----------
 FROM python-deps AS proxy-config
+# The site's host name (SITE_URL's): nginx answers any other with 400 itself.
+ARG SERVER_NAME=localhost
 COPY deploy /deploy
 COPY web/translations /web/translations
-RUN /venv/bin/python /deploy/render_nginx.py --listen 80 \
+RUN /venv/bin/python /deploy/render_nginx.py --server-name "$SERVER_NAME" --listen 80 \
       --upstream app1:8000 --upstream app2:8000 --events-upstream events:8000 \
       --static-root /usr/share/conduit/static --runtime /tmp --log-to-stdio > /nginx.conf
 

@@ -46,8 +46,9 @@ translations: $(STAMPS)/python
 	  --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
 	$(MAKE) $(STAMPS)/catalogs
 
+# Links in mails and feeds point at the development server (SITE_URL overrides it).
 run: setup
-	$(FLASK) run --debug --host 127.0.0.1 --port $(PORT)
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(FLASK) run --debug --host 127.0.0.1 --port $(PORT)
 
 # Debian's Chromium drives the browser tests (Playwright cannot download browsers here).
 browser:

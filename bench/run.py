@@ -248,7 +248,8 @@ def main() -> None:
         else:
             db_url = f"sqlite:///{folder / 'bench.db'}"
         env = {**os.environ, "CONDUIT_ENV": "production", "SECRET_KEY": SECRET,
-               "DATABASE_URL": db_url, "WEB_CONCURRENCY": args.workers,
+               "SITE_URL": "http://127.0.0.1", "DATABASE_URL": db_url,
+               "WEB_CONCURRENCY": args.workers,
                "SIGNIN_LIMIT_PER_IP": "1000000 per minute",
                "SIGNIN_LIMIT_PER_ACCOUNT": "1000000 per minute"}  # fmt: skip
         env.pop("REDIS_URL", None) if not os.environ.get("BENCH_REDIS") else None

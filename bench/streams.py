@@ -86,7 +86,8 @@ def main() -> None:
         folder = Path(cleanup.enter_context(tempfile.TemporaryDirectory()))
         db_url = f"sqlite:///{folder / 'bench.db'}"
         env = {**os.environ, "CONDUIT_ENV": "production", "SECRET_KEY": SECRET,
-               "DATABASE_URL": db_url, "WEB_CONCURRENCY": "2"}  # fmt: skip
+               "SITE_URL": "http://127.0.0.1", "DATABASE_URL": db_url,
+               "WEB_CONCURRENCY": "2"}  # fmt: skip
         # With Redis (as in production) the streams spread over two events workers and
         # hear events from any process; without it, one worker holds them all.
         workers = 2 if env.get("REDIS_URL") else 1

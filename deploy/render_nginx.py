@@ -1,7 +1,8 @@
 """Render deploy/nginx.conf.j2 into an nginx configuration file.
 
-    python deploy/render_nginx.py --upstream 127.0.0.1:8001 --upstream 127.0.0.1:8002 \\
-        --listen 8080 --static-root "$PWD/static" --runtime /tmp/conduit-nginx > nginx.conf
+    python deploy/render_nginx.py --server-name conduit.example \\
+        --upstream 127.0.0.1:8001 --upstream 127.0.0.1:8002 --listen 8080 \\
+        --static-root "$PWD/static" --runtime /tmp/conduit-nginx > nginx.conf
     nginx -c "$PWD/nginx.conf"
 
 With --tls-cert and --tls-key, nginx serves HTTPS (HTTP/2) on --tls-listen and plain
@@ -59,8 +60,8 @@ def render(
     *,
     upstreams: list[str],
     events_upstreams: list[str] | None = None,
+    server_name: str,
     listen: str = "80",
-    server_name: str = "_",
     static_root: str = "/srv/conduit/static",
     runtime: str = "/tmp/conduit-nginx",
     max_body: str = "1m",
@@ -76,6 +77,8 @@ def render(
 ) -> str:
     if not upstreams:
         raise ValueError("at least one --upstream is needed")
+    if not server_name.strip() or "_" in server_name.split():
+        raise ValueError("--server-name names the site's host (SITE_URL's), e.g. conduit.example")
     if bool(tls_cert) != bool(tls_key):
         raise ValueError("--tls-cert and --tls-key go together")
     https_port = tls_listen.rsplit(":", 1)[-1]
@@ -120,7 +123,12 @@ def main(argv: list[str] | None = None) -> None:
         help="host:port of a live-update server (default: the app servers)",
     )
     parser.add_argument("--listen", default="80")
-    parser.add_argument("--server-name", default="_")
+    parser.add_argument(
+        "--server-name",
+        required=True,
+        help="the site's host name, as in SITE_URL (several, space-separated); requests for "
+        "any other host are answered 400 by nginx itself",
+    )
     parser.add_argument("--static-root", default="/srv/conduit/static")
     parser.add_argument("--runtime", default="/tmp/conduit-nginx", help="pid, logs, temp files")
     parser.add_argument("--max-body", default="1m")

@@ -167,8 +167,12 @@ def stack(
     Secure-only). edge_limits overrides nginx's request-rate options."""
     with ExitStack() as cleanup:
         db_url = cleanup.enter_context(database(server_url))
+        # nginx's addresses first: the app servers build their links on the site's.
+        listen, secure = free_port(), free_port()
+        url = f"https://127.0.0.1:{secure}" if tls else f"http://127.0.0.1:{listen}"
         env = {
             **os.environ,
+            "SITE_URL": url,
             "CONDUIT_ENV": "production" if tls else "testing",
             "SECRET_KEY": SECRET,
             "DATABASE_URL": db_url,
@@ -194,19 +198,17 @@ def stack(
             app.start()
             apps.append(app)
 
-        listen = free_port()
         options: dict[str, object] = {
+            "server_name": "127.0.0.1",
             "listen": f"127.0.0.1:{listen}",
             "static_root": str(ROOT / "static"),
             "runtime": str(runtime),
             **(edge_limits or {}),
         }
-        url, ca = f"http://127.0.0.1:{listen}", None
+        ca = None
         if tls:
             ca, key = self_signed_certificate(runtime)
-            secure = free_port()
             options |= {"tls_cert": ca, "tls_key": key, "tls_listen": f"127.0.0.1:{secure}"}
-            url = f"https://127.0.0.1:{secure}"
         running = Stack(url=url, database=db_url, apps=apps, runtime=runtime, ca=ca,
                         nginx_options=options)  # fmt: skip
         running.render_nginx()

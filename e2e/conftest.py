@@ -99,6 +99,7 @@ def live_server(
         "SECRET_KEY": SECRET,
         "HOST": "127.0.0.1",
         "PORT": str(port),
+        "SITE_URL": f"http://127.0.0.1:{port}",
         "WEB_CONCURRENCY": "1",  # one process: its in-memory cache and limits are the only ones
         "GUNICORN_THREADS": "16",
         # Live-update streams: half the threads, all from this one address; a closed

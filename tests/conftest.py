@@ -41,6 +41,7 @@ def make_test_app(database_url: str, **overrides: object) -> Flask:
             "TESTING": True,
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret-for-the-suite-0123456789abcdef",
+            "SITE_URL": "http://localhost",  # where the test client sends its requests
             "FEED_PAGE_SIZE": 10,
             "RATELIMIT_ENABLED": False,  # the rate-limit tests turn it on
             # With REDIS_URL set, every app gets keys of its own in the shared Redis (the

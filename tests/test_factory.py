@@ -15,6 +15,8 @@ from web.config import load as load_config
 from web.db import dispose
 
 STRONG = "x" * 40
+SITE = "https://conduit.example"
+PRODUCTION = {"CONDUIT_ENV": "production", "SECRET_KEY": STRONG, "SITE_URL": SITE}
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -51,9 +53,44 @@ def test_production_refuses_default_or_weak_secret(tmp_path, load, secret):
 
 
 def test_production_with_strong_secret(tmp_path, load):
-    config = load(str(tmp_path), {"CONDUIT_ENV": "production", "SECRET_KEY": STRONG})
+    config = load(str(tmp_path), PRODUCTION)
     assert config["SECRET_KEY"] == STRONG
+    assert config["SITE_URL"] == SITE
     assert config["SERVER_TIMING"] is False
+
+
+def test_production_refuses_to_start_without_its_address(tmp_path, load):
+    """Links in mails and feeds need the site's address: production will not guess it
+    from requests."""
+    with pytest.raises(ConfigError, match="SITE_URL must be set"):
+        load(str(tmp_path), {"CONDUIT_ENV": "production", "SECRET_KEY": STRONG})
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("https://Conduit.Example/", "https://conduit.example"),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ("https://conduit.example:8443", "https://conduit.example:8443"),
+    ],
+)
+def test_site_url_is_an_address(tmp_path, load, given, expected):
+    config = load(str(tmp_path), {**PRODUCTION, "SITE_URL": given})
+    assert config["SITE_URL"] == expected
+
+
+@pytest.mark.parametrize(
+    "bad", ["conduit.example", "ftp://conduit.example", "https://conduit.example/blog",
+            "https://conduit.example/?x=1", "https://user@conduit.example", "https://"],
+)  # fmt: skip
+def test_site_url_refuses_anything_but_an_address(tmp_path, load, bad):
+    with pytest.raises(ConfigError, match="SITE_URL"):
+        load(str(tmp_path), {**PRODUCTION, "SITE_URL": bad})
+
+
+def test_development_has_an_address_of_its_own(tmp_path, load):
+    config = load(str(tmp_path), {"CONDUIT_ENV": "development"})
+    assert config["SITE_URL"] == "http://127.0.0.1:5000"
 
 
 def test_development_gets_a_dev_secret_and_timing(tmp_path, load):
@@ -100,7 +137,7 @@ def test_dotenv_fills_in_outside_production(tmp_path, load):
 
 def test_dotenv_ignored_in_production(tmp_path, load):
     Path(".env").write_text("FEED_PAGE_SIZE=7\n")
-    config = load(str(tmp_path), {"CONDUIT_ENV": "production", "SECRET_KEY": STRONG})
+    config = load(str(tmp_path), PRODUCTION)
     assert config["FEED_PAGE_SIZE"] == 10
 
 

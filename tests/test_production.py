@@ -1,18 +1,20 @@
 """Production concerns: security headers, cookies, proxies, health, logs, static files,
 and the deployment files (gunicorn, nginx, Docker)."""
 
+import http.client
 import json
 import logging
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 from sqlalchemy import text
 
-from tests.conftest import make_test_app
+from tests.conftest import free_port, make_test_app
 from web.db import dispose
 from web.security import CSP
 
@@ -77,6 +79,7 @@ def test_production_cookies_and_hsts(db_url, monkeypatch):
     assert app.config["SESSION_COOKIE_SECURE"] is False  # make_test_app keeps testing values
     monkeypatch.setenv("CONDUIT_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("SITE_URL", "https://conduit.example")
     monkeypatch.delenv("CORS_ORIGINS", raising=False)
     prod = __import__("web.config", fromlist=["load"]).load("/tmp")
     assert prod["SESSION_COOKIE_SECURE"] is True
@@ -97,11 +100,12 @@ def test_production_cookies_and_hsts(db_url, monkeypatch):
         dispose(each)
 
 
-def test_one_trusted_proxy(client):
+def test_one_trusted_proxy(db_url):
     """Client IP and scheme come from the last hop only (nginx); earlier hops are ignored."""
     from flask import request
 
-    app = client.application
+    app = make_test_app(db_url, SITE_URL="https://conduit.example")
+    client = app.test_client()
 
     @app.get("/_whoami")
     def whoami() -> dict[str, str]:
@@ -118,6 +122,7 @@ def test_one_trusted_proxy(client):
     ).json
     assert seen == {"ip": "203.0.113.7", "scheme": "https", "host": "conduit.example"}
     assert client.get("/_whoami").json["ip"] == "127.0.0.1"
+    dispose(app)
 
 
 @pytest.mark.parametrize(
@@ -309,12 +314,13 @@ def test_compose_structure():
     assert services["app1"]["build"]["args"]["PYTHON_IMAGE"].startswith("${PYTHON_IMAGE:-python:")
 
 
-def _render(tmp_path: Path) -> Path:
+def _render(tmp_path: Path, listen: str = "127.0.0.1:18080") -> Path:
     from deploy.render_nginx import render
 
     conf = render(
         upstreams=["127.0.0.1:8001", "127.0.0.1:8002"],
-        listen="127.0.0.1:18080",
+        server_name="conduit.example",
+        listen=listen,
         static_root=str(ROOT / "static"),
         runtime=str(tmp_path),
     )
@@ -335,6 +341,16 @@ def test_nginx_config_renders(tmp_path):
     assert "client_max_body_size 1m;" in conf
     assert "gzip on;" in conf
     assert f"alias {ROOT / 'static'}/;" in conf
+    assert "server_name conduit.example;" in conf
+    assert "listen 127.0.0.1:18080 default_server;" in conf  # unknown hosts end there
+
+
+def test_nginx_config_needs_the_sites_name(tmp_path):
+    from deploy.render_nginx import render
+
+    for name in ("", "_"):
+        with pytest.raises(ValueError, match="server-name"):
+            render(upstreams=["127.0.0.1:8001"], server_name=name, runtime=str(tmp_path))
 
 
 @pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed (CI installs it)")
@@ -343,6 +359,39 @@ def test_nginx_accepts_the_rendered_config(tmp_path):
         ["nginx", "-t", "-c", str(_render(tmp_path))], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed (CI installs it)")
+def test_nginx_answers_unknown_hosts_itself(tmp_path):
+    """A forged Host never reaches an app server: nginx's default server answers 400.
+    (The upstreams here do not exist: the site's own name gets nginx's 502.)"""
+    port = free_port()
+    conf = _render(tmp_path, listen=f"127.0.0.1:{port}")
+    nginx = subprocess.Popen(["nginx", "-c", str(conf), "-g", "daemon off;"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        for _ in range(50):
+            try:
+                status = _status(port, "conduit.example")
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert status == 502  # proxied, to app servers that are not there
+        assert _status(port, "conduit.example:8080") == 502
+        for stranger in ("evil.example", "evil.example:443", "127.0.0.1"):
+            assert _status(port, stranger) == 400, stranger
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)
+
+
+def _status(port: int, host: str) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", "/", headers={"Host": host})
+        return connection.getresponse().status
+    finally:
+        connection.close()
 
 
 def test_templates_are_compiled_in_the_master_before_workers_fork(app):

@@ -31,6 +31,7 @@ from web import (
     security,
     seed,
     sessions,
+    site,
 )
 
 # Page blueprints named apart from the domain modules they share a noun with (web.articles,
@@ -48,7 +49,7 @@ csrf = CSRFProtect()
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app from the environment; `test_config` overrides settings in tests."""
-    app = Flask(
+    app = site.Conduit(
         __name__, static_folder=str(rendering.ROOT / "static"), instance_relative_config=True
     )
     app.config.from_mapping(config.load(app.instance_path))
@@ -60,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     boundary.init_app(app)
+    site.init_app(app)  # before anything answers: a stranger's Host gets 400
     replay.init_app(app)  # before security: inside its proxy fix
     security.init_app(app)
     requestlog.init_app(app)

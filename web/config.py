@@ -11,6 +11,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
+from urllib.parse import urlsplit
 
 from pydantic import Field, PositiveInt, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,14 @@ SECRET_HINT = (
     "(for example: python -c 'import secrets; print(secrets.token_hex(32))'). "
     "For local development set CONDUIT_ENV=development instead."
 )
+
+
+SITE_URL_HINT = (
+    "SITE_URL must be set in production to the site's public address, for example "
+    "SITE_URL=https://conduit.example: links in emails and feeds are built from it."
+)
+DEV_SITE_URL = "http://127.0.0.1:5000"
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
 class ConfigError(RuntimeError):
@@ -55,6 +64,26 @@ class Settings(BaseSettings):
             "characters); the app refuses to start without it.",
         ),
     ] = ""
+    site_url: Annotated[
+        str | None,
+        _setting(
+            "`http://127.0.0.1:5000` outside production",
+            "The site's public address, e.g. `https://conduit.example` (scheme, host and "
+            "port; no path). **Required in production.** Every absolute link (emails, Atom "
+            "feeds, the sitemap, robots.txt, canonical and Open Graph tags) is built from it, "
+            "never from the request, and a request for any other host gets 400.",
+        ),
+    ] = None
+    trusted_hosts: Annotated[
+        str | None,
+        _setting(
+            "unset",
+            "Other host names requests may use besides `SITE_URL`'s, comma-separated (a "
+            "leading dot admits subdomains). `/healthz` and `/readyz` answer any host, so "
+            "load balancers may probe an app server by its address. Outside production the "
+            "loopback names (`localhost`, `127.0.0.1`, `::1`) are admitted too.",
+        ),
+    ] = None
     database_url: Annotated[
         str | None,
         _setting(
@@ -207,6 +236,15 @@ class Settings(BaseSettings):
             raise ValueError(SECRET_HINT)
         return self
 
+    @model_validator(mode="after")
+    def _site_url_in_production(self) -> "Settings":
+        if self.site_url is None:
+            if self.conduit_env == "production":
+                raise ValueError(SITE_URL_HINT)
+            return self
+        self.site_url = site_address(self.site_url)
+        return self
+
 
 def read_settings() -> Settings:
     """The settings from the environment (and `.env`, unless the environment says
@@ -231,6 +269,29 @@ def _explain(error: ValidationError) -> str:
     return " ".join(problems)
 
 
+def site_address(url: str) -> str:
+    """`url` as the site's address: `scheme://host[:port]`, no path, no trailing slash.
+    Raises ValueError for anything else (a path, a query, no host, another scheme)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"SITE_URL must be an http:// or https:// address; got {url!r}.")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise ValueError(
+            f"SITE_URL is the site's address alone (scheme, host and port); got {url!r}."
+        )
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def site_hosts(site_url: str, extra: str | None, *, loopback: bool) -> list[str]:
+    """The host names requests may use: the site's, the extra ones, and (outside
+    production) the loopback names."""
+    hosts = [urlsplit(site_url).hostname or ""]
+    hosts += [host.strip().lower() for host in (extra or "").split(",") if host.strip()]
+    if loopback:
+        hosts += LOOPBACK_HOSTS
+    return list(dict.fromkeys(hosts))
+
+
 def normalise_database_url(url: str) -> str:
     """Accept the common `postgres://` spellings and use the psycopg 3 driver for them."""
     for prefix in ("postgres://", "postgresql://"):
@@ -244,9 +305,12 @@ def load(instance_path: str) -> dict[str, Any]:
     settings = read_settings()
     production = settings.conduit_env == "production"
     default_db = f"sqlite:///{Path(instance_path) / 'conduit.db'}"
+    site_url = settings.site_url or DEV_SITE_URL
     return {
         "CONDUIT_ENV": settings.conduit_env,
         "SECRET_KEY": settings.secret_key or DEV_SECRET,
+        "SITE_URL": site_url,
+        "SITE_EXTRA_HOSTS": settings.trusted_hosts,
         "DATABASE_URL": normalise_database_url(settings.database_url or default_db),
         "FEED_PAGE_SIZE": settings.feed_page_size,
         "SEARCH_WINDOW": settings.search_window,

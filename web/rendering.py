@@ -45,6 +45,7 @@ from markupsafe import Markup
 
 from web import bounds
 from web.pictures import is_picture_url
+from web.site import here_absolute
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -125,7 +126,7 @@ def canonical_url() -> str:
     """This page's one address for search engines and sharing: absolute, with only the
     query parameters that choose what it shows (none of them empty)."""
     query = urlencode([(name, value) for name, value in request.args.items(multi=True) if value])
-    return request.base_url + (f"?{query}" if query else "")
+    return here_absolute() + (f"?{query}" if query else "")
 
 
 def format_date(value: datetime) -> str:
@@ -146,7 +147,10 @@ def format_isodate(value: datetime) -> str:
 def url_for(endpoint: str, **values: Any) -> str:
     """Flask's url_for, remembered: a page or an API list builds the same links again and
     again (each preview's article, author and tags), and routes never change. An
-    endpoint starting with "." is the request's blueprint's, as with Flask's."""
+    endpoint starting with "." is the request's blueprint's, as with Flask's. Absolute
+    URLs are never remembered: they are built on the site's address each time."""
+    if values.get("_external"):
+        return flask_url_for(endpoint, **values)
     if endpoint[:1] == ".":
         endpoint = f"{request.blueprint or ''}{endpoint}".lstrip(".")
     try:

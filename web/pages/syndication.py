@@ -7,13 +7,16 @@ feeds, Last-Modified (the newest entry's change), so feed readers poll cheaply.
 
 import math
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from web.articles import addresses, bodies_of, find_articles
+from web.bounds import PAGE_MAX
 from web.db import get_session
 from web.markdown import render_markdown
 from web.pagination import PageOutOfRange
+from web.site import here_absolute
 from web.users import get_profile
 
 bp = Blueprint("syndication", __name__)
@@ -57,11 +60,11 @@ def _feed(title: str, page_url: str, **filters: object) -> Response:
         "syndication/feed.atom.xml",
         title=title,
         page_url=page_url,
-        self_url=request.base_url,
-        feed_id=request.base_url,
+        self_url=here_absolute(),
+        feed_id=here_absolute(),
         updated=updated,
         entries=[(item, render_markdown(bodies[item.id])) for item in items],
-        host=request.host.split(":")[0],
+        host=urlsplit(current_app.config["SITE_URL"]).hostname,
     )
     return _validated(xml, ATOM, last_modified=updated)
 
@@ -80,7 +83,7 @@ def sitemap() -> Response:
 
 @bp.get("/sitemap-<int:number>.xml")
 def sitemap_part(number: int) -> Response:
-    if number < 1:
+    if not 1 <= number <= PAGE_MAX:  # (a number past any database's integers: 404 too)
         raise PageOutOfRange(number)
     entries, _ = addresses(
         session=get_session(), offset=(number - 1) * SITEMAP_PAGE, limit=SITEMAP_PAGE
