@@ -198,6 +198,13 @@ class AuthActions:
         return self.client.post("/logout", data={"csrf_token": csrf_token(self.client, "/")})
 
 
+def from_address(app: Flask, address: str) -> FlaskClient:
+    """A client whose requests come from `address` (not a trusted proxy's)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)

@@ -86,7 +86,7 @@ def test_production_cookies_and_hsts(db_url, monkeypatch):
     assert prod["REMEMBER_COOKIE_SECURE"] is True
     assert prod["SESSION_COOKIE_HTTPONLY"] is True
     assert prod["SESSION_COOKIE_SAMESITE"] == "Lax"
-    assert prod["CORS_ORIGINS"] == []
+    assert prod["CORS_ORIGINS"] == "*"  # the API reads no cookie: any origin may call it
     production_app = make_test_app(db_url, CONDUIT_ENV="production", SESSION_COOKIE_SECURE=True)
     response = production_app.test_client().get("/login", base_url="https://localhost")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
@@ -174,11 +174,18 @@ def test_readyz_when_the_database_is_down():
 
 
 def test_readyz_when_migrations_are_pending(app):
-    with app.extensions["conduit.db"].begin() as connection:
+    engine = app.extensions["conduit.db"]
+    with engine.begin() as connection:
+        head = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
-    response = app.test_client().get("/readyz")
-    assert response.status_code == 503
-    assert response.json["checks"]["database"] == "migrations pending"
+    try:
+        response = app.test_client().get("/readyz")
+        assert response.status_code == 503
+        assert response.json["checks"]["database"] == "migrations pending"
+    finally:  # (on PostgreSQL the next tests share this database)
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = :head"),
+                               {"head": head})  # fmt: skip
 
 
 def test_readyz_and_pages_when_redis_is_down(db_url):

@@ -171,7 +171,8 @@ def test_health_checks_answer_any_host(site_app, hostile):
     """Load balancers probe an app server by its address, not by the site's name."""
     prober = visiting(site_app, HOSTILE[hostile])
     assert prober.get("/healthz").status_code == 200
-    assert prober.get("/readyz").status_code == 200
+    ready = prober.get("/readyz")
+    assert ready.status_code == 200, ready.json
 
 
 def test_production_admits_only_the_site_and_the_names_given(db_url):

@@ -27,6 +27,8 @@ from flask import Flask, current_app, g, has_app_context, has_request_context, r
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from web.infra.redis_clients import client as redis_client
+
 T = TypeVar("T")
 POPULAR_TAGS = "popular-tags"
 MAX_AGE = 60.0  # seconds: the longest a value may be reused
@@ -34,6 +36,7 @@ GENERATION_KEY = "conduit:generation"
 # Each process's budget: with what a worker needs besides, it stays under 150 MB.
 CACHE_BYTES = 16 * 1024 * 1024
 ENTRY_OVERHEAD = 400  # bytes an entry costs besides its key and value (its slot, its tuple)
+BUMPS = "conduit.generation-bumps"
 READ_AT_THE_DOOR = "conduit.generation"  # environ: the generation web.replay read for the request
 
 
@@ -89,13 +92,70 @@ def weight(thing: Any) -> int:
     return 32  # a number, a date, None
 
 
+# Moves the generation on in one command, starting it afresh when Redis lost it.
+BUMP = """
+if redis.call('exists', KEYS[1]) == 1 then return redis.call('incr', KEYS[1]) end
+redis.call('set', KEYS[1], ARGV[1])
+return tonumber(ARGV[1])
+"""
+RETRY_SECONDS = 0.2  # how often a bump Redis missed is tried again
+
+
+class Bumps:
+    """Moving the generation on in Redis, and never losing a move.
+
+    A write committed while Redis does not answer still has to reach every reader: its
+    bump is kept as pending and tried again in the background until Redis takes it
+    (readers on other processes see the write as soon as it does). Meanwhile this
+    process serves nothing from its cache (`settled()` is False), so its own readers
+    see the write at once.
+    """
+
+    def __init__(self, client: redis.Redis, key: str) -> None:
+        self.client = client
+        self.key = key
+        self.pending = threading.Event()
+        self.lock = threading.Lock()
+        self.retrier: threading.Thread | None = None
+
+    def bump(self) -> bool:
+        try:
+            self.client.eval(BUMP, 1, self.key, _fresh_start())  # type: ignore[no-untyped-call]
+        except redis.RedisError:
+            self.pending.set()
+            self._retry_later()
+            return False
+        self.pending.clear()
+        return True
+
+    def settled(self) -> bool:
+        """True when no bump is waiting for Redis (trying the waiting one now)."""
+        return not self.pending.is_set() or self.bump()
+
+    def _retry_later(self) -> None:
+        with self.lock:
+            if self.retrier is None or not self.retrier.is_alive():
+                self.retrier = threading.Thread(target=self._retry, name="generation-bump",
+                                                daemon=True)  # fmt: skip
+                self.retrier.start()
+
+    def _retry(self) -> None:
+        while self.pending.is_set():
+            time.sleep(RETRY_SECONDS)
+            if self.pending.is_set():
+                with suppress(redis.RedisError):
+                    self.client.eval(BUMP, 1, self.key, _fresh_start())  # type: ignore[no-untyped-call]
+                    self.pending.clear()
+
+
 def init_app(app: Flask) -> None:
     app.extensions["conduit.cache"] = LRU(app.config.get("CACHE_BYTES", CACHE_BYTES))
     url = app.config.get("REDIS_URL")
     if url:
-        app.extensions["conduit.generation"] = redis.Redis.from_url(
-            url, socket_timeout=0.5, socket_connect_timeout=0.5
-        )
+        connection = redis_client(url)
+        app.extensions["conduit.generation"] = connection
+        key = str(app.config.get("CACHE_KEY_PREFIX") or "conduit:") + GENERATION_KEY
+        app.extensions[BUMPS] = Bumps(connection, key)
 
 
 def store() -> LRU:
@@ -106,8 +166,10 @@ def generation() -> int | None:
     """The site's generation (read once per request); None when it cannot be read."""
     if "generation" in g:
         return g.generation  # type: ignore[no-any-return]
-    read = request.environ.pop(READ_AT_THE_DOOR, None) if has_request_context() else None
-    g.generation = read if read is not None else _read_generation()
+    if has_request_context() and READ_AT_THE_DOOR in request.environ:
+        g.generation = request.environ.pop(READ_AT_THE_DOOR)  # None too: not asked twice
+    else:
+        g.generation = _read_generation()
     return g.generation  # type: ignore[no-any-return]
 
 
@@ -115,6 +177,8 @@ def _read_generation() -> int | None:
     client = current_app.extensions.get("conduit.generation")
     try:
         if client is not None:
+            if not current_app.extensions[BUMPS].settled():
+                return None  # a write of ours is not counted yet: serve nothing cached
             value = client.get(_key())
             if value is None:  # a new (or restarted) Redis: start from a fresh number
                 client.set(_key(), _fresh_start(), nx=True)
@@ -137,12 +201,11 @@ def changed() -> None:
     if not has_app_context():
         return
     g.pop("generation", None)
-    client = current_app.extensions.get("conduit.generation")
-    with suppress(redis.RedisError, SQLAlchemyError):
-        if client is not None:
-            client.set(_key(), _fresh_start(), nx=True)
-            client.incr(_key())
-            return
+    bumps: Bumps | None = current_app.extensions.get(BUMPS)
+    if bumps is not None:
+        bumps.bump()
+        return
+    with suppress(SQLAlchemyError):
         from web.db import engine
 
         with engine().begin() as connection:

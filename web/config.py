@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 from urllib.parse import urlsplit
 
-from pydantic import Field, PositiveInt, ValidationError, model_validator
+from pydantic import Field, PositiveFloat, PositiveInt, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from web.bounds import SEARCH_WINDOW
@@ -91,6 +91,16 @@ class Settings(BaseSettings):
             "SQLAlchemy URL. `postgres://` and `postgresql://` URLs use the psycopg 3 driver.",
         ),
     ] = None
+    database_timeout_seconds: Annotated[
+        PositiveFloat,
+        _setting(
+            "`2`",
+            "How long a request waits on PostgreSQL: a statement longer than this is "
+            "stopped by the server, a server that does not answer within it (stalled, "
+            "partitioned) is given up on, and the request answers 503 with `Retry-After`. "
+            "Migrations and scripts are not bounded.",
+        ),
+    ] = 2.0
     redis_url: Annotated[
         str | None,
         _setting(
@@ -98,7 +108,9 @@ class Settings(BaseSettings):
             "Optional, e.g. `redis://127.0.0.1:6379/0`: sessions, rate-limit counters and "
             "the cache are kept there, shared by every app server. Unset: sessions are "
             "signed cookies, rate-limit counters live in the database, the cache in each "
-            "process. If Redis stops answering, requests go on without it rather than fail.",
+            "process. If Redis stops answering, requests go on without it rather than "
+            "fail: each call waits 0.25 s at most, and then Redis is not asked again for a "
+            "second.",
         ),
     ] = None
     signin_limit_per_ip: Annotated[
@@ -112,9 +124,26 @@ class Settings(BaseSettings):
     signin_limit_per_account: Annotated[
         str,
         _setting(
-            "`5 per minute;30 per hour`", "Sign-in and sign-up attempts per email address tried."
+            "`5 per minute;30 per hour`",
+            "Failed sign-in and sign-up attempts per email address tried, from one client "
+            "address (failures elsewhere never refuse the owner's correct password).",
         ),
     ] = "5 per minute;30 per hour"
+    signin_alert_after: Annotated[
+        str,
+        _setting(
+            "`10 per hour`",
+            "Failed sign-ins against one account, from any addresses, past which its owner "
+            "is told by mail (once in that window).",
+        ),
+    ] = "10 per hour"
+    reset_limit_per_address: Annotated[
+        str,
+        _setting(
+            "`3 per hour`",
+            "Password-reset mails one email address may be sent (sign-ins are not counted).",
+        ),
+    ] = "3 per hour"
     check_limit_per_ip: Annotated[
         str,
         _setting(
@@ -184,8 +213,11 @@ class Settings(BaseSettings):
     cors_origins: Annotated[
         str | None,
         _setting(
-            "none in production, `*` otherwise",
-            "Origins allowed to call `/api` from a browser: a comma-separated list, or `*`.",
+            "`*`",
+            "Origins allowed to call `/api` from a browser: `*` (any: the API "
+            "authenticates with the `Authorization` header alone, never cookies, so no "
+            "origin can act for a reader who did not give it a token), or a "
+            "comma-separated list to restrict it.",
         ),
     ] = None
     max_body_bytes: Annotated[
@@ -312,6 +344,7 @@ def load(instance_path: str) -> dict[str, Any]:
         "SITE_URL": site_url,
         "SITE_EXTRA_HOSTS": settings.trusted_hosts,
         "DATABASE_URL": normalise_database_url(settings.database_url or default_db),
+        "DATABASE_TIMEOUT": settings.database_timeout_seconds,
         "FEED_PAGE_SIZE": settings.feed_page_size,
         "SEARCH_WINDOW": settings.search_window,
         "LIVE_STREAMS_MAX": settings.live_streams_max,
@@ -323,6 +356,8 @@ def load(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": settings.max_body_bytes,
         "SIGNIN_LIMIT_PER_IP": settings.signin_limit_per_ip,
         "SIGNIN_LIMIT_PER_ACCOUNT": settings.signin_limit_per_account,
+        "SIGNIN_ALERT_AFTER": settings.signin_alert_after,
+        "RESET_LIMIT_PER_ADDRESS": settings.reset_limit_per_address,
         "CHECK_LIMIT_PER_IP": settings.check_limit_per_ip,
         "API_WRITE_LIMIT": settings.api_write_limit,
         "FORWARDED_ALLOW_IPS": settings.forwarded_allow_ips,
@@ -347,18 +382,15 @@ def load(instance_path: str) -> dict[str, Any]:
         # still works (the session, not a clock, decides).
         "WTF_CSRF_TIME_LIMIT": None,
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(hours=settings.jwt_expires_hours),
-        "CORS_ORIGINS": _origins(settings.cors_origins, production),
+        "CORS_ORIGINS": _origins(settings.cors_origins),
         # Server-Timing header with SQL counts: a development aid, never in production.
         "SERVER_TIMING": settings.conduit_env == "development",
     }
 
 
-def _origins(raw: str | None, production: bool) -> list[str] | str:
-    """CORS origins for /api: a comma-separated list, "*", or by default none in
-    production and any in development."""
-    if raw is None:
-        return [] if production else "*"
-    if raw.strip() == "*":
+def _origins(raw: str | None) -> list[str] | str:
+    """CORS origins for /api: a comma-separated list, or "*" (the default)."""
+    if raw is None or raw.strip() == "*":
         return "*"
     return [origin.strip() for origin in raw.split(",") if origin.strip()]
 

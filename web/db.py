@@ -1,5 +1,6 @@
 """Database engine, one session per request, and per-request SQL accounting."""
 
+import math
 import sqlite3
 import threading
 import time
@@ -13,6 +14,10 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
+from web.infra import postgres
+from web.infra.breakers import Breaker
+
+DEFAULT_TIMEOUT = 2.0  # seconds (DATABASE_TIMEOUT_SECONDS)
 EXTENSION = "conduit.db"
 QUICK_READS = "conduit.db-quick-reads"
 QUICK_READERS = "conduit.db-quick-readers"  # each thread's connection for quick reads
@@ -26,10 +31,14 @@ class SqlStats:
     seconds: float = 0.0
 
 
-def make_engine(url: str, **options: Any) -> Engine:
+def make_engine(
+    url: str, timeout: float = DEFAULT_TIMEOUT, guard: Breaker | None = None, **options: Any
+) -> Engine:
     """Create the engine; SQLite gets WAL, foreign keys and a busy timeout on every
     connection, PostgreSQL connections are checked before use (unless `pool_pre_ping`
-    says otherwise in `options`, passed on to create_engine)."""
+    says otherwise in `options`, passed on to create_engine) and no request waits on
+    PostgreSQL much longer than `timeout` seconds (web.infra.postgres; `guard` is the
+    breaker the app's engines share)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -38,6 +47,19 @@ def make_engine(url: str, **options: Any) -> Engine:
             url, connect_args={"timeout": 5, "check_same_thread": False}, **options
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif parsed.get_backend_name() == "postgresql":
+        connect_args = {"connect_timeout": max(2, math.ceil(timeout))}  # libpq's least: 2
+        engine = create_engine(
+            url,
+            connect_args=connect_args,
+            **{"pool_pre_ping": True, "pool_timeout": timeout, **options},
+        )
+        server = f"PostgreSQL at {parsed.host}:{parsed.port or 5432}"
+        kind = postgres.connection_class(guard or Breaker(server), timeout)
+        event.listen(
+            engine, "do_connect", lambda _dialect, _record, cargs, cparams:
+            postgres.connect(kind, cargs, cparams)
+        )  # fmt: skip
     else:
         engine = create_engine(url, **{"pool_pre_ping": True, **options})
     event.listen(engine, "before_cursor_execute", _before_cursor_execute)
@@ -66,10 +88,15 @@ def _after_cursor_execute(conn: Any, *_args: Any) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION] = make_engine(app.config["DATABASE_URL"])
+    timeout = app.config.get("DATABASE_TIMEOUT", DEFAULT_TIMEOUT)
+    url = make_url(app.config["DATABASE_URL"])
+    # One breaker for the app's engines: a stall seen by one holds back both.
+    guard = Breaker(f"database at {url.host}:{url.port}")
+    app.extensions[EXTENSION] = make_engine(app.config["DATABASE_URL"], timeout, guard)
     app.extensions[QUICK_READS] = make_engine(
-        app.config["DATABASE_URL"], isolation_level="AUTOCOMMIT", pool_pre_ping=False
-    )
+        app.config["DATABASE_URL"], timeout, guard,
+        isolation_level="AUTOCOMMIT", pool_pre_ping=False,
+    )  # fmt: skip
     app.extensions[QUICK_READERS] = QuickReaders()
     app.before_request(_start_stats)
     app.teardown_appcontext(_close_session)

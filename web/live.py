@@ -36,6 +36,8 @@ import redis
 from flask import Flask, current_app, has_app_context
 from flask_babel import gettext
 
+from web.infra.redis_clients import client as redis_client
+
 log = logging.getLogger("conduit.live")
 
 HISTORY = 500
@@ -178,7 +180,7 @@ class RedisBroker:
         self.hub = Hub()
         self.url = url
         self.key = key
-        self.writer = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.writer = redis_client(url)
         self._reader: threading.Thread | None = None
         self._lock = threading.Lock()
         self._loaded = threading.Event()  # the history is in the hub (or Redis is away)
@@ -198,7 +200,8 @@ class RedisBroker:
         return self.hub
 
     def _read(self) -> None:
-        client = redis.Redis.from_url(self.url, socket_timeout=10, socket_connect_timeout=2)
+        # XREAD blocks up to 5 s: its reads may take that long (a stall still ends them).
+        client = redis_client(self.url, read_timeout=10)
         last: str | None = None
         while not self.hub.closing.is_set():
             try:

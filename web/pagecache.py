@@ -37,6 +37,7 @@ from web.cache import generation, store
 from web.models import User
 from web.reading_list import SESSION_KEY
 from web.replay import MARK
+from web.sessions import KEEPS_NOTHING
 from web.submissions import ONCE_ISSUED, new_token
 
 PLACEHOLDER = "\x00csrf-token\x00"  # NUL never reaches a page: it cannot collide
@@ -64,8 +65,9 @@ def init_app(app: Flask) -> None:
 
 
 def _session_state() -> tuple[tuple[str, str], ...]:
-    """What the session holds that a page may show (its CSRF token is filled in apart)."""
-    return tuple(sorted((k, repr(v)) for k, v in session.items() if k != "csrf_token"))
+    """What the session holds that a page may show (its CSRF token is filled in apart;
+    sign-in bookkeeping shows nothing)."""
+    return tuple(sorted((k, repr(v)) for k, v in session.items() if k not in KEEPS_NOTHING))
 
 
 def _reader() -> tuple[Any, ...] | None:
