@@ -32,7 +32,8 @@ def test_a_member_gets_back_in_through_the_emailed_link(
         expect(page.get_by_role("heading", level=1)).to_be_focused()
     check_axe(actor, themes=("light",))
 
-    page.goto(reset_link(mailbox.last_to(email)))
+    link = reset_link(mailbox.last_to(email))
+    page.goto(link)
     wait_for_htmx(actor)
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose a new password")
     check_axe(actor, themes=("light", "dark"))
@@ -42,6 +43,8 @@ def test_a_member_gets_back_in_through_the_emailed_link(
     username = email.split("@")[0]
     expect(page.get_by_role("navigation", name="Main")).to_contain_text(username)
 
-    # The link worked once.
-    page.goto(reset_link(mailbox.last_to(email)))
+    # The member is told their password changed; the link worked once.
+    notice = mailbox.last_to(email)
+    assert notice["Subject"] == "Your Conduit password was changed"
+    page.goto(link)
     expect(page.get_by_role("heading", level=1)).to_have_text("This link no longer works")

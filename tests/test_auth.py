@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import AuthActions, csrf_token, make_test_app
+from tests.conftest import AuthActions, csrf_token, from_address, make_test_app
 from web.auth import safe_next
 from web.db import dispose
 
@@ -221,6 +221,41 @@ def test_sign_in_attempts_are_limited_per_account(db_url):
     assert "<!doctype html>" in response.text
     # Another account from the same address is not held back by this one's limit.
     assert auth.login("bob@example.com", "wrong").status_code == 422
+    dispose(app)
+
+
+def test_strangers_failing_elsewhere_never_lock_the_owner_out(db_url, inbox):
+    """Thirty wrong passwords for ana's email from thirty addresses: each address is
+    held back after its own failures, ana's correct password from hers never is, and
+    she is told of the burst by mail, once."""
+    handler, port = inbox
+    app = _limited_app(db_url, SIGNIN_LIMIT_PER_ACCOUNT="5 per minute;30 per hour",
+                       SIGNIN_ALERT_AFTER="10 per hour",
+                       MAIL_URL=f"smtp://127.0.0.1:{port}")  # fmt: skip
+    # Counters may be shared by every app of this run (Redis): an address of its own.
+    ana = f"ana-{uuid.uuid4().hex[:8]}@example.com"
+    owner = from_address(app, "198.51.100.7")
+    AuthActions(owner).register("ana", email=ana, password="the right one")
+    AuthActions(owner).logout()
+    handler.messages.clear()
+    for number in range(30):
+        stranger = from_address(app, f"203.0.113.{number}")
+        assert AuthActions(stranger).login(ana, "guess").status_code == 422
+    # One address guessing on is held back after its five failures.
+    guesser = from_address(app, "203.0.113.200")
+    for _ in range(5):
+        assert AuthActions(guesser).login(ana, "guess").status_code == 422
+    assert AuthActions(guesser).login(ana, "guess").status_code == 429
+    # The owner, from her own address, signs in; so does the API from another.
+    assert AuthActions(owner).login(ana, "the right one").status_code == 303
+    api = from_address(app, "198.51.100.8")
+    answer = api.post("/api/users/login", json={"user": {"email": ana,
+                                                         "password": "the right one"}})  # fmt: skip
+    assert answer.status_code == 200
+    [alert] = handler.messages
+    assert alert["To"] == ana
+    assert alert["Subject"] == "Attempts to sign in to your Conduit account"
+    assert "11 times in the last hour" in alert.get_body(("plain",)).get_content()
     dispose(app)
 
 

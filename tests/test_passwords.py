@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from itsdangerous.timed import TimestampSigner
 
-from tests.conftest import AuthActions, csrf_token, free_port, make_test_app
+from tests.conftest import AuthActions, csrf_token, free_port, from_address, make_test_app
 from tests.mailbox import parts, reset_link
 from web.db import dispose
 from web.passwords import RESET_SECONDS
@@ -178,12 +178,20 @@ def test_the_sign_in_page_offers_the_way_back(client):
 def test_asking_for_links_is_limited_per_address(db_url, inbox):
     handler, port = inbox
     app = make_test_app(db_url, MAIL_URL=f"smtp://127.0.0.1:{port}", RATELIMIT_ENABLED=True,
+                        RESET_LIMIT_PER_ADDRESS="2 per hour",
                         SIGNIN_LIMIT_PER_ACCOUNT="2 per minute")  # fmt: skip
-    client = app.test_client()
-    for _ in range(2):
-        assert ask(client, "victim@example.com").status_code == 200
-    refused = ask(client, "victim@example.com")
+    owner = app.test_client()
+    AuthActions(owner).register("victim", password="the right one")
+    AuthActions(owner).logout()
+    handler.messages.clear()
+    for number in range(2):  # from two addresses: the cap is the mailbox's
+        stranger = from_address(app, f"203.0.113.{number}")
+        assert ask(stranger, "victim@example.com").status_code == 200
+    refused = ask(from_address(app, "203.0.113.9"),
+                  "victim@example.com")  # fmt: skip
     assert refused.status_code == 429
-    assert "Too many attempts from here." in refused.text
+    assert "Too many attempts. Please wait" in refused.text
     assert len(handler.messages) == 2  # no third message to fill someone's inbox
+    # Asking for reset links held back nobody's sign-in.
+    assert AuthActions(owner).login("victim@example.com", "the right one").status_code == 303
     dispose(app)

@@ -11,16 +11,16 @@ import re
 import secrets
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, delete, exists, false, func, literal, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from web.bounds import SLUG_MAX, TAG_MAX, TAGS_MAX
+from web.bounds import RESERVED_SLUGS, SLUG_MAX, TAG_MAX, TAGS_MAX
 from web.cache import changed, remember
 from web.i18n import N_
 from web.live import publish
@@ -73,6 +73,7 @@ class ArticleDetail(ArticlePreview):
     body: str
 
 
+T = TypeVar("T")
 READING_SPEED = 230  # words a minute, an adult's usual pace on screen
 
 
@@ -102,6 +103,8 @@ def normalise_tags(raw: Iterable[str]) -> list[str]:
 
 
 def _slug_taken(session: Session, slug: str) -> bool:
+    if slug in RESERVED_SLUGS:
+        return True
     in_use = exists().where(Article.slug == slug)
     retired = exists().where(ArticleSlug.slug == slug)
     return bool(session.exec(select(in_use | retired)).one())
@@ -114,6 +117,22 @@ def unique_slug(*, session: Session, title: str) -> str:
     while _slug_taken(session, slug):
         slug = f"{base}-{secrets.token_hex(3)}"
     return slug
+
+
+SLUG_TRIES = 5  # a write whose slug another took meanwhile tries again with a new one
+
+
+def _slug_clashes_retried(session: Session, unit: Callable[[], T]) -> T:
+    """Run `unit` (a unit of work that commits) again when another write took the slug
+    it chose between its check and its insert: the check then sees it taken."""
+    for tries_left in reversed(range(SLUG_TRIES)):
+        try:
+            return unit()
+        except IntegrityError as error:
+            session.rollback()
+            if "slug" not in str(error.orig).lower() or not tries_left:
+                raise
+    raise AssertionError("unreachable")
 
 
 def create_article(
@@ -135,23 +154,29 @@ def create_article(
     `Replayed` with the article the first one created.
     """
     when = created_at or utcnow()
-    article = Article(
-        slug=unique_slug(session=session, title=title),
-        title=title,
-        description=description,
-        body=body,
-        words=count_words(body),
-        author_id=author_id,
-        created_at=when,
-        updated_at=when,
-        draft=draft,
-    )
-    with once(session, token=token, user_id=author_id, kind="article") as record:
-        session.add(article)
-        session.flush()
-        _set_tags(session, id_of(article), tags)
-        index_article(session=session, article_id=id_of(article))
-        record(id_of(article))
+    tags = list(tags)
+
+    def unit() -> Article:
+        article = Article(
+            slug=unique_slug(session=session, title=title),
+            title=title,
+            description=description,
+            body=body,
+            words=count_words(body),
+            author_id=author_id,
+            created_at=when,
+            updated_at=when,
+            draft=draft,
+        )
+        with once(session, token=token, user_id=author_id, kind="article") as record:
+            session.add(article)
+            session.flush()
+            _set_tags(session, id_of(article), tags)
+            index_article(session=session, article_id=id_of(article))
+            record(id_of(article))
+        return article
+
+    article = _slug_clashes_retried(session, unit)
     changed()
     if not draft:
         _published(session, article)
@@ -172,6 +197,28 @@ def update_article(
     """Change what is given (None leaves it); a new title gives a new slug and the old
     one keeps redirecting. Only the author may edit. `publish` makes a draft public,
     dated now; a published article stays published."""
+    tags = list(tags) if tags is not None else None
+    article, publishing = _slug_clashes_retried(
+        session,
+        lambda: _update(session, slug, editor_id, title, description, body, tags, publish),
+    )
+    changed()
+    if publishing:
+        _published(session, article)
+    return article
+
+
+def _update(
+    session: Session,
+    slug: str,
+    editor_id: int,
+    title: str | None,
+    description: str | None,
+    body: str | None,
+    tags: list[str] | None,
+    publish: bool,
+) -> tuple[Article, bool]:
+    """update_article's unit of work (it commits); whether it published the draft."""
     article = own_article(session=session, slug=slug, user_id=editor_id)
     article_id = id_of(article)
     if title is not None and title != article.title:
@@ -203,10 +250,7 @@ def update_article(
     session.flush()
     index_article(session=session, article_id=article_id)
     session.commit()
-    changed()
-    if publishing:
-        _published(session, article)
-    return article
+    return article, publishing
 
 
 def publish_article(*, session: Session, slug: str, editor_id: int) -> tuple[Article, bool]:
@@ -255,7 +299,7 @@ def find_article(*, session: Session, slug: str, viewer_id: int | None) -> Artic
     is someone else's draft: a draft's existence is its author's business)."""
     article = session.exec(select(Article).where(Article.slug == slug)).first()
     if article is None:
-        raise _missing(session, slug)
+        raise _missing(session, slug, viewer_id)
     if article.draft and article.author_id != viewer_id:
         raise NotFound("article")
     return article
@@ -282,12 +326,16 @@ def _check_author(author_id: int, user_id: int) -> None:
         )
 
 
-def _missing(session: Session, slug: str) -> NotFound:
+def _missing(session: Session, slug: str, viewer_id: int | None) -> NotFound:
+    """Moved to the article's current slug when `slug` is a former one, but for a
+    draft's former slug (its new one is its author's business: NotFound for others)."""
     current = session.exec(
-        select(Article.slug).join(ArticleSlug).where(ArticleSlug.slug == slug)
+        select(Article.slug, Article.draft, Article.author_id)
+        .join(ArticleSlug)
+        .where(ArticleSlug.slug == slug)
     ).first()
-    if current is not None:
-        return Moved("article", current)
+    if current is not None and (not current.draft or current.author_id == viewer_id):
+        return Moved("article", current.slug)
     return NotFound("article")
 
 
@@ -376,7 +424,7 @@ def get_article(*, session: Session, slug: str, viewer_id: int | None) -> Articl
         _preview_query(viewer_id, with_body=True).where(Article.slug == slug)
     ).first()
     if row is None:
-        raise _missing(session, slug)
+        raise _missing(session, slug, viewer_id)
     if row.draft and row.author_id != viewer_id:
         raise NotFound("article")
     preview = _preview(row, tags_by_article(session=session, article_ids=[row.id]).get(row.id, []))

@@ -4,11 +4,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, url_for
 from flask import session as flask_session
+from flask_babel import gettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
-from web import i18n, reading_list, signins, users
+from web import i18n, mail, reading_list, signins, users
 from web.db import get_session
 from web.models import User, id_of
 
@@ -70,9 +71,21 @@ def sign_out() -> None:
     _renew_session_id()
 
 
-def sign_out_elsewhere(user: User) -> None:
-    """End every other browser's sign-in of this member (after a password change)."""
-    signins.end_others(session=get_session(), user_id=id_of(user), keep=current_user.key)
+def password_changed(user: User, *, api_token: str | None = None) -> None:
+    """After a new password: the member's sign-ins and API tokens end, but the one that
+    made the change (this browser's sign-in, or the API token whose id is `api_token`),
+    and the member is told by mail."""
+    browser = api_token is None and current_user.is_authenticated
+    keep = current_user.key if browser else None
+    signins.end_others(session=get_session(), user_id=id_of(user), keep=keep)
+    users.revoke_tokens(session=get_session(), user=user, keep=api_token)
+    link = url_for("auth.forgot_password", _external=True)
+    try:
+        mail.send(user.email, gettext("Your Conduit password was changed"), "password_changed",
+                  member=user, link=link)  # fmt: skip
+    except mail.NotSent:  # the change stands; the notice is what is lost (and logged)
+        current_app.logger.warning("The password-change notice to member %s was not sent",
+                                   user.id)  # fmt: skip
 
 
 def _renew_session_id() -> None:

@@ -18,14 +18,23 @@ from typing import Any
 from flask import Flask, abort, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, UnprocessableEntity
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.routing import BaseConverter, IntegerConverter, Map
 
-from web.bounds import ID_MAX
+from web.bounds import ID_MAX, RESERVED_SLUGS
 from web.i18n import N_
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 CONTROL_RULE = "contains characters that are not allowed (control characters such as NUL)"
 CONTROL_SENTENCE = N_("This contains characters that are not allowed, such as NUL. Remove them.")
+
+
+class ArticleSlugConverter(BaseConverter):
+    """`<article:slug>` in the API: any slug but the reserved ones (`/articles/feed` is
+    the feed, so no article is ever called "feed", and an OPTIONS request there
+    offers the feed's methods alone)."""
+
+    regex = "(?!(?:" + "|".join(RESERVED_SLUGS) + r")\Z)[^/]+"
+    part_isolating = True  # one path segment (the trailing-slash rule needs to know)
 
 
 class IdConverter(IntegerConverter):
@@ -104,4 +113,5 @@ def _check_address() -> None:
 def init_app(app: Flask) -> None:
     app.json = JSONProvider(app)
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["article"] = ArticleSlugConverter
     app.before_request(_check_address)

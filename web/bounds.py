@@ -9,9 +9,13 @@ import re
 from web.i18n import N_
 
 USERNAME_MAX = 40
-USERNAME_PATTERN = re.compile(rf"^[\w.-]{{1,{USERNAME_MAX}}}$")
+# Letters, digits, dots, dashes and underscores, not dots alone ("." and ".." name no
+# profile a link can reach); 1 to USERNAME_MAX of them, checked apart.
+USERNAME_PATTERN = re.compile(r"^\.*[\w-][\w.-]*$")
 # Said by the forms, with max=USERNAME_MAX.
-USERNAME_RULE = N_("Use 1 to %(max)s letters, digits, dots, dashes or underscores.")
+USERNAME_RULE = N_(
+    "Use 1 to %(max)s letters, digits, dots, dashes or underscores (not dots alone)."
+)
 EMAIL_MAX = 254
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
@@ -20,6 +24,8 @@ BIO_MAX = 1000
 
 TITLE_MAX = 255
 SLUG_MAX = 80
+# Slugs no article gets (they name something else in the API's addresses).
+RESERVED_SLUGS = ("feed",)
 DESCRIPTION_MAX = 500
 BODY_MAX = 100_000
 TAG_MAX = 32

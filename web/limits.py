@@ -17,21 +17,36 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, request, url_for
+from flask_babel import gettext
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from jwt import PyJWTError
+from limits import RateLimitItem, parse
 from limits.errors import StorageError
 from limits.storage import Storage
 from redis import RedisError
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from web import db
+from web import db, mail, users
+from web.db import get_session
+from web.infra.redis_clients import pool as redis_pool
 
-limiter = Limiter(key_func=get_remote_address)
+
+class AppLimiter(Limiter):
+    """Flask-Limiter, its storage options taken from each app alone: the extension
+    merges them into what earlier apps of the process gave (tests and scripts make
+    several apps), so a Redis storage would receive a database engine."""
+
+    def init_app(self, app: Flask) -> None:
+        self._storage_options = {}
+        super().init_app(app)
+
+
+limiter = AppLimiter(key_func=get_remote_address)
 
 # A fixed window per key: the first hit opens it for `expiry` seconds; one statement
 # counts atomically on SQLite (3.35+) and PostgreSQL alike.
@@ -113,6 +128,10 @@ def init_app(app: Flask) -> None:
     if app.config["RATELIMIT_STORAGE_URI"] == DatabaseStorage.STORAGE_SCHEME[0] + "://":
         # Counting in the app's own database, on its own engine (web.db is set up first).
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {"engine": app.extensions[db.EXTENSION]}
+    elif app.config.get("REDIS_URL"):  # short timeouts, no retries, the process's breaker
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "connection_pool": redis_pool(app.config["REDIS_URL"])
+        }
     limiter.init_app(app)
     app.after_request(_rate_headers)
 
@@ -181,29 +200,51 @@ def _writes_per_member() -> str:
     return current_app.config["API_WRITE_LIMIT"]
 
 
-def _member_or_address() -> str:
-    """Whom an API write counts against: the member its token names (checked by
-    signature; the view then checks the rest), else the client address."""
+def _token_member() -> str | None:
+    """The member an API request's token names (checked by signature only: the view
+    checks the rest), or None without a readable token."""
     _, _, token = request.headers.get("Authorization", "").partition(" ")
     try:
-        return "member:" + str(decode_token(token.strip())["sub"])
-    except (JWTExtendedException, PyJWTError, KeyError):  # the view answers 401
-        return "address:" + get_remote_address()
+        return str(decode_token(token.strip())["sub"])
+    except (JWTExtendedException, PyJWTError, KeyError):
+        return None
+
+
+def _member() -> str:
+    return f"member:{_token_member()}"
+
+
+def _without_token() -> bool:
+    """A write without a readable token is not counted: the view answers 401 first."""
+    return _token_member() is None
 
 
 def limit_writes(view: View) -> View:
     """Limit a member's API writes (shared by every write operation and both mounts)."""
-    return limiter.shared_limit(_writes_per_member, scope="api-write", key_func=_member_or_address)(
-        view
-    )
+    return limiter.shared_limit(_writes_per_member, scope="api-write", key_func=_member,
+                                exempt_when=_without_token)(view)  # fmt: skip
+
+
+def _account_from_here() -> str:
+    """The email tried, from this client address: guesses are counted per pair, so
+    strangers failing elsewhere never lock the owner out."""
+    return f"{_account()}|{get_remote_address()}"
+
+
+def _failed(response: Response) -> bool:
+    """An attempt that failed: wrong credentials (401 in the API, 422 on the form),
+    or a sign-up refused."""
+    return response.status_code in (401, 422)
 
 
 def limit_attempts(
     on_breach: Callable[[RequestLimit], Response | None] | None = None,
 ) -> Callable[[View], View]:
-    """Limit POSTs to a view per client IP and per email address tried.
+    """Limit sign-in and sign-up POSTs: every attempt per client address, and failed
+    ones per email address from that client address (a correct password from an
+    address that has not failed is never refused, whatever others tried).
 
-    The counters are shared by every view so decorated (sign-in and sign-up).
+    The counters are shared by every view so decorated (pages and API).
     `on_breach` may answer a breach itself (e.g. the form again, with the message).
     """
 
@@ -214,12 +255,70 @@ def limit_attempts(
         return limiter.shared_limit(
             _per_account,
             scope="signin-account",
-            key_func=_account,
+            key_func=_account_from_here,
             methods=["POST"],
             on_breach=on_breach,
+            deduct_when=_failed,
         )(view)
 
     return decorate
+
+
+def _resets_per_address() -> str:
+    return current_app.config["RESET_LIMIT_PER_ADDRESS"]
+
+
+def limit_resets(
+    on_breach: Callable[[RequestLimit], Response | None] | None = None,
+) -> Callable[[View], View]:
+    """Limit password-reset requests: per client address, and the mails one email
+    address may be sent (counted apart from sign-ins, which they never hold up)."""
+
+    def decorate(view: View) -> View:
+        view = limiter.limit(_per_ip, scope="reset-ip", methods=["POST"],
+                             on_breach=on_breach)(view)  # fmt: skip
+        return limiter.limit(_resets_per_address, scope="reset-address", key_func=_account,
+                             methods=["POST"], on_breach=on_breach)(view)  # fmt: skip
+
+    return decorate
+
+
+def _alert_after() -> RateLimitItem:
+    return parse(current_app.config["SIGNIN_ALERT_AFTER"])
+
+
+def failed_sign_in(email: str) -> None:
+    """Count a failed sign-in against the account, from any address; a burst of them
+    (past SIGNIN_ALERT_AFTER) is told to the account's owner by mail, once a window.
+    Nobody is refused for it: the guessing itself is held back per address."""
+    count = _failures_to_tell(email)
+    if count is None:
+        return
+    member = users.find_by_email(session=get_session(), email=email)
+    if member is None:
+        return
+    link = url_for("auth.forgot_password", _external=True)
+    try:
+        mail.send(member.email, gettext("Attempts to sign in to your Conduit account"),
+                  "sign_in_attempts", member=member, count=count, link=link)  # fmt: skip
+    except mail.NotSent:
+        current_app.logger.warning("The sign-in alert to member %s was not sent", member.id)
+
+
+def _failures_to_tell(email: str) -> int | None:
+    """The failures to tell the owner about when they just passed the alert's bound
+    (once a window); None otherwise, or when the counters cannot be reached."""
+    if not limiter.enabled:  # limits switched off (RATELIMIT_ENABLED): nothing counted
+        return None
+    alert = _alert_after()
+    key = "account:" + email.strip().lower()
+    try:
+        if limiter.limiter.hit(alert, "signin-failures", key):
+            return None
+        told = limiter.limiter.hit(type(alert)(1, alert.multiples), "signin-alert", key)
+        return alert.amount + 1 if told else None
+    except STORAGE_ERRORS:
+        return None
 
 
 def _signed_in_member() -> str:

@@ -87,6 +87,10 @@ class User(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=8)
     # Set by the link mailed to the address (web.addresses).
     email_confirmed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # API tokens carry the epoch they were issued in: a new password moves it on, which
+    # revokes them all but `kept_token` (the id of the token that made the change).
+    token_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    kept_token: str | None = Field(default=None, max_length=64)
     created_at: datetime = _timestamp()
 
 

@@ -47,6 +47,6 @@ def member_for(*, session: Session, token: str) -> User | None:
 
 
 def reset_password(*, session: Session, user: User, password: str) -> None:
-    """Set the new password: every reset link sent before dies with the old one, and so
-    do the member's API tokens (they carry a stamp of it too)."""
+    """Set the new password: every reset link sent before dies with the old one (the
+    page then ends the member's other sign-ins and API tokens: web.auth)."""
     update_account(session=session, user=user, password=password)

@@ -35,9 +35,10 @@ def end(*, session: Session, key: str) -> None:
     session.commit()
 
 
-def end_others(*, session: Session, user_id: int, keep: str) -> None:
-    """Sign the member out everywhere but in the browser holding `keep`."""
-    session.exec(
-        delete(SignIn).where(col(SignIn.user_id) == user_id, col(SignIn.key) != keep)  # type: ignore[call-overload]
-    )
+def end_others(*, session: Session, user_id: int, keep: str | None) -> None:
+    """Sign the member out everywhere but in the browser holding `keep` (None: everywhere)."""
+    ending = delete(SignIn).where(col(SignIn.user_id) == user_id)
+    if keep is not None:
+        ending = ending.where(col(SignIn.key) != keep)
+    session.exec(ending)  # type: ignore[call-overload]
     session.commit()

@@ -154,7 +154,7 @@ def update_account(
     if email is not None and email.lower() != user.email:
         user.email = email.lower()
         user.email_confirmed = False  # a new address is unconfirmed until its link is opened
-    if password:
+    if password and not check_password(user, password):  # the same one again: no change
         user.password_hash = hash_password(password)
     if bio is not None:
         user.bio = bio or None
@@ -164,6 +164,15 @@ def update_account(
     _commit_or_conflict(session, username=user.username, email=user.email, except_id=user.id)
     changed()  # names, pictures and bios show on pages
     return user
+
+
+def revoke_tokens(*, session: Session, user: User, keep: str | None = None) -> None:
+    """End every API token of the account (a new password), but the one whose id is
+    `keep` (the token that made the change)."""
+    user.token_epoch += 1
+    user.kept_token = keep
+    session.add(user)
+    session.commit()
 
 
 def set_theme(*, session: Session, user: User, theme: str | None) -> None:

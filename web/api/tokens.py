@@ -1,8 +1,12 @@
 """API sign-in: JWTs sent as `Authorization: Token <jwt>` (or `Bearer <jwt>`).
 
 The API reads only this header, never the session cookie, so it needs no CSRF token.
-A token carries a stamp of the password: changing the password revokes old tokens.
+A token carries the account's token epoch: a new password moves the epoch on, which
+revokes every token issued before, except the one token that made the change through
+the API (its id is kept on the account), so the client that changed it stays signed in.
 """
+
+from typing import Any
 
 from flask import g, request
 from flask_jwt_extended import create_access_token, decode_token
@@ -17,12 +21,17 @@ from web.models import User
 SCHEMES = ("token", "bearer")
 
 
-def _stamp(user: User) -> str:
-    return user.password_hash[-12:]
-
-
 def issue_token(user: User) -> str:
-    return create_access_token(identity=str(user.id), additional_claims={"pwd": _stamp(user)})
+    return create_access_token(identity=str(user.id), additional_claims={"epoch": user.token_epoch})
+
+
+def _current(claims: dict[str, Any], user: User) -> bool:
+    """Whether a token is still good for this account (not revoked by a new password)."""
+    epoch = claims.get("epoch")
+    if epoch is None:  # issued before epochs (they expire within JWT_EXPIRES_HOURS):
+        return claims.get("pwd") == user.password_hash[-12:]  # good until a new password
+    kept = user.kept_token is not None and claims.get("jti") == user.kept_token
+    return epoch == user.token_epoch or kept
 
 
 def authenticate(*, required: bool) -> User | None:
@@ -45,7 +54,13 @@ def authenticate(*, required: bool) -> User | None:
         if subject.isdigit()
         else None
     )
-    if user is None or claims.get("pwd") != _stamp(user):
+    if user is None or not _current(claims, user):
         raise ApiError(401, {"token": ["is invalid or expired"]})
     g.api_user_id = user.id
+    g.api_token_id = claims.get("jti")
     return user
+
+
+def token_id() -> str | None:
+    """The id of the token this request was made with (None without one)."""
+    return g.get("api_token_id")

@@ -5,9 +5,10 @@ from flask import Response, url_for
 from web.api import representations as show
 from web.api import schemas
 from web.api.operations import ApiError, operation, respond
-from web.api.tokens import issue_token
+from web.api.tokens import issue_token, token_id
+from web.auth import password_changed
 from web.db import get_session
-from web.limits import limit_attempts
+from web.limits import failed_sign_in, limit_attempts
 from web.models import User
 from web.users import authenticate, create_user, update_account
 
@@ -40,6 +41,7 @@ def login(body: schemas.LoginUserRequest) -> Response:
     """Wrong credentials answer 401 without saying which part was wrong."""
     user = authenticate(session=get_session(), email=body.user.email, password=body.user.password)
     if user is None:
+        failed_sign_in(body.user.email)
         raise ApiError(401, {"credentials": ["email or password is invalid"]})
     return respond(show.user(user, issue_token(user)))
 
@@ -49,6 +51,7 @@ def login(body: schemas.LoginUserRequest) -> Response:
     responses={200: schemas.UserResponse},
 )  # fmt: skip
 def current_user(viewer: User) -> Response:
+    """The member the token names, with a fresh token (the one sent keeps working too)."""
     return respond(show.user(viewer, issue_token(viewer)))
 
 
@@ -58,8 +61,11 @@ def current_user(viewer: User) -> Response:
 )  # fmt: skip
 def update_current_user(viewer: User, body: schemas.UpdateUserRequest) -> Response:
     """Any of email, username, password, image, bio; an empty image or bio clears it.
-    A new password revokes earlier tokens: use the one in the answer."""
+    Sending the current password again changes nothing. A new password ends the
+    account's browser sessions and every other token; the token that made the change
+    keeps working (the answer carries a fresh one too), and the member is told by mail."""
     changes = body.user
+    password_was = viewer.password_hash
     update_account(
         session=get_session(),
         user=viewer,
@@ -69,4 +75,6 @@ def update_current_user(viewer: User, body: schemas.UpdateUserRequest) -> Respon
         bio=changes.bio,
         image=changes.image,
     )
+    if viewer.password_hash != password_was:
+        password_changed(viewer, api_token=token_id() or "")
     return respond(show.user(viewer, issue_token(viewer)))

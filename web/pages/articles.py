@@ -148,7 +148,11 @@ def _preview(body: str) -> dict[str, Any]:
 @bp.post("/editor/preview")
 def preview() -> Response:
     """The live preview (htmx, while typing): the preview block only. Open to anyone
-    (it stores nothing), so an expired session never takes the writer off the page."""
+    (it stores nothing), so an expired session never takes the writer off the page.
+    Sent as a plain form (or for another target), it is the editor with what was sent
+    and its preview, as the editor's own Preview button gives."""
+    if target() != "preview":
+        return _editor(ArticleForm(), None)
     previewed = _preview(request.form.get("body", ""))
     if previewed["preview"] is not None:
         announce(gettext("Preview updated."))

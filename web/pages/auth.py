@@ -8,12 +8,18 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from web import mail
-from web.auth import current_member, next_from_request, sign_in, sign_out, sign_out_elsewhere
+from web.auth import current_member, next_from_request, password_changed, sign_in, sign_out
 from web.db import get_session
 from web.errors import in_words
 from web.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm, taken
 from web.i18n import N_
-from web.limits import limit_attempts, limit_checks, retry_after_seconds
+from web.limits import (
+    failed_sign_in,
+    limit_attempts,
+    limit_checks,
+    limit_resets,
+    retry_after_seconds,
+)
 from web.pages.addresses import send_confirmation
 from web.passwords import member_for, reset_password, reset_token
 from web.rendering import component, render, respond
@@ -38,9 +44,12 @@ def _too_many(limit: RequestLimit) -> Response:
     template, form_class = PAGES[request.endpoint or "auth.login"]
     form = form_class()
     wait = in_words(retry_after_seconds(limit) or 60)
-    form.form_errors.append(
-        gettext("Too many attempts from here. Please wait %(wait)s and try again.", wait=wait)
-    )
+    if request.endpoint == "auth.forgot_password":  # counted per address asked for too
+        said = gettext("Too many attempts. Please wait %(wait)s and try again.", wait=wait)
+    else:
+        said = gettext("Too many attempts from here. Please wait %(wait)s and try again.",
+                       wait=wait)  # fmt: skip
+    form.form_errors.append(said)
     return _page(template, form, status=429)
 
 
@@ -106,6 +115,7 @@ def login() -> Response:
             flash(gettext("Welcome back, %(name)s!", name=user.username))
             return redirect(next_from_request(), 303)
         form.form_errors.append(gettext(WRONG_CREDENTIALS))
+        failed_sign_in(form.email.data)
     return _page("auth/login.html", form)
 
 
@@ -117,7 +127,7 @@ def logout() -> Response:
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limit_attempts(on_breach=_too_many)
+@limit_resets(on_breach=_too_many)
 def forgot_password() -> Response:
     """Ask for a link to choose a new password. The answer is the same whether or not
     an account uses the address, and so is the work: a message goes out either way
@@ -155,7 +165,7 @@ def reset_password_view(token: str) -> Response:
         if current_member() is not None:
             sign_out()
         sign_in(member)
-        sign_out_elsewhere(member)
+        password_changed(member)
         flash(gettext("Your password is changed and you are signed in. Everywhere else you "
                       "were signed in has been signed out."))  # fmt: skip
         return redirect(url_for("home.index"), 303)

@@ -8,7 +8,7 @@ from web.auth import (
     current_member,
     members_only,
     next_from_request,
-    sign_out_elsewhere,
+    password_changed,
     signed_in_member,
 )
 from web.db import get_session
@@ -47,6 +47,7 @@ def edit() -> Response:
         else:
             # A new address takes effect once it is confirmed (web.addresses).
             moving = form.email.data.lower() != user.email.lower()
+            password_was = user.password_hash
             try:
                 update_account(
                     session=get_session(),
@@ -60,8 +61,8 @@ def edit() -> Response:
                 for field in conflict.fields:
                     form[field].errors.append(taken(field))
             else:
-                if form.new_password.data:
-                    sign_out_elsewhere(user)  # a new password ends every other sign-in
+                if form.new_password.data and password_was != user.password_hash:
+                    password_changed(user)  # every other sign-in and API token ends
                 saved = gettext("Settings saved.")
                 flash(f"{saved} {_moving(user, form.email.data)}" if moving else saved)
                 return redirect(url_for("settings.edit"), 303)
