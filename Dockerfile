@@ -11,7 +11,7 @@ ARG NGINX_IMAGE=nginx:1.27-bookworm
 FROM ${NODE_IMAGE} AS assets
 WORKDIR /build
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --omit=dev --no-audit --no-fund
 COPY deploy/vendor-assets ./
 RUN ./vendor-assets node_modules vendor
 

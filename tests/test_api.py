@@ -159,12 +159,52 @@ def test_update_user(jake):
     assert jake.call("GET", "/profiles/jake").status_code == 404
 
 
-def test_new_password_revokes_old_tokens(jake):
-    old = jake.token
+def _sign_in(api: Api, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    return api.call("POST", "/users/login",
+                    {"user": {"email": "jake@example.com", "password": password}})  # fmt: skip
+
+
+def test_a_new_password_keeps_the_token_that_made_it_and_ends_every_other(jake, app):
+    """RealWorld clients ignore the token a settings save returns: the one they hold
+    must go on working. The account's other tokens and browser sessions end, and its
+    owner is told by mail."""
+    from tests.conftest import AuthActions
+
+    phone = _sign_in(jake).json["user"]["token"]
+    browser = app.test_client()
+    assert AuthActions(browser).login("jake@example.com", PASSWORD).status_code == 303
+    assert "Sign out</button>" in browser.get("/").text
+    holding = jake.token
     response = jake.call("PUT", "/user", {"user": {"password": "a new password"}})
     assert response.status_code == 200
-    assert jake.call("GET", "/user", token=old).status_code == 401
+    assert jake.call("GET", "/user", token=holding).status_code == 200  # still signed in
     assert jake.call("GET", "/user", token=response.json["user"]["token"]).status_code == 200
+    assert jake.call("GET", "/user", token=phone).status_code == 401
+    assert "Sign out</button>" not in browser.get("/").text
+    assert _sign_in(jake).status_code == 401
+    assert _sign_in(jake, "a new password").status_code == 200
+    # A later change from a browser ends the token that was kept, too.
+    assert AuthActions(browser).login("jake@example.com", "a new password").status_code == 303
+    from tests.conftest import csrf_token
+
+    changed = browser.post(
+        "/settings",
+        data={"username": "jake", "email": "jake@example.com", "new_password": "third one!",
+              "current_password": "a new password", "csrf_token": csrf_token(browser, "/settings")},
+    )  # fmt: skip
+    assert changed.status_code == 303
+    assert jake.call("GET", "/user", token=holding).status_code == 401
+
+
+def test_sending_the_current_password_again_changes_nothing(jake, app):
+    """What RealWorld clients do on every settings save."""
+    phone = _sign_in(jake).json["user"]["token"]
+    same = jake.call("PUT", "/user", {"user": {"password": PASSWORD, "bio": "Still me"}})
+    assert same.status_code == 200
+    assert same.json["user"]["bio"] == "Still me"
+    for token in (jake.token, phone, same.json["user"]["token"]):
+        assert jake.call("GET", "/user", token=token).status_code == 200
+    assert _sign_in(jake).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -173,7 +213,11 @@ def test_new_password_revokes_old_tokens(jake):
         ({"username": "ana"}, "username", "has already been taken"),
         ({"email": "ANA@example.com"}, "email", "has already been taken"),
         ({"email": "nope"}, "email", "is invalid"),
-        ({"image": "javascript:alert(1)"}, "image", "is invalid"),
+        (
+            {"image": "javascript:alert(1)"},
+            "image",
+            "must be an https:// address (or empty, to remove the picture)",
+        ),
         ({"password": "short"}, "password", "is too short (minimum is 8 characters)"),
     ],
 )
@@ -531,7 +575,7 @@ def test_openapi_document(api):
     assert found == expected
     create = doc["paths"]["/articles"]["post"]
     assert create["security"] == [{"Token": []}]
-    assert set(create["responses"]) == {"201", "401", "413", "422", "429"}
+    assert set(create["responses"]) == {"201", "401", "413", "415", "422", "429", "503"}
     assert set(create["responses"]["201"]["headers"]) >= {"Location", "ETag", "RateLimit-Limit"}
     assert create["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/NewArticleRequest"

@@ -54,6 +54,8 @@ def list_articles(viewer: User | None, query: schemas.ArticleQuery) -> Response:
     auth="required", query=schemas.PageQuery, responses={200: schemas.MultipleArticlesResponse},
 )  # fmt: skip
 def feed(viewer: User, query: schemas.PageQuery) -> Response:
+    """Published articles by the members the reader follows, newest first, paged like
+    `/articles`."""
     items, total = domain.find_articles(
         session=get_session(),
         viewer_id=viewer.id,
@@ -90,7 +92,7 @@ def _read(slug: str, viewer: User | None) -> domain.ArticleDetail:
 
 
 @operation(
-    "GET", "/articles/<slug>", summary="An article", tag=TAG, auth="optional",
+    "GET", "/articles/<article:slug>", summary="An article", tag=TAG, auth="optional",
     responses={200: schemas.SingleArticleResponse},
 )  # fmt: skip
 def get_article(slug: str, viewer: User | None) -> Response:
@@ -99,7 +101,7 @@ def get_article(slug: str, viewer: User | None) -> Response:
 
 
 @operation(
-    "PUT", "/articles/<slug>", summary="Update an article", tag=TAG, auth="required",
+    "PUT", "/articles/<article:slug>", summary="Update an article", tag=TAG, auth="required",
     body=schemas.UpdateArticleRequest, responses={200: schemas.SingleArticleResponse},
     errors={403, 412}, conditional=True,
 )  # fmt: skip
@@ -123,7 +125,7 @@ def update_article(slug: str, viewer: User, body: schemas.UpdateArticleRequest) 
 
 
 @operation(
-    "DELETE", "/articles/<slug>", summary="Delete an article", tag=TAG, auth="required",
+    "DELETE", "/articles/<article:slug>", summary="Delete an article", tag=TAG, auth="required",
     responses={204: None}, errors={403, 412}, conditional=True,
 )  # fmt: skip
 def delete_article(slug: str, viewer: User) -> Response:
@@ -134,18 +136,21 @@ def delete_article(slug: str, viewer: User) -> Response:
 
 
 @operation(
-    "POST", "/articles/<slug>/favorite", summary="Favorite an article", tag=TAG,
+    "POST", "/articles/<article:slug>/favorite", summary="Favorite an article", tag=TAG,
     auth="required", responses={200: schemas.SingleArticleResponse},
 )  # fmt: skip
 def favorite(slug: str, viewer: User) -> Response:
+    """Add the article to the reader's favorites; doing it again changes nothing. The
+    answer is the article as the reader now sees it."""
     return _set_favorite(slug, viewer, True)
 
 
 @operation(
-    "DELETE", "/articles/<slug>/favorite", summary="Unfavorite an article", tag=TAG,
+    "DELETE", "/articles/<article:slug>/favorite", summary="Unfavorite an article", tag=TAG,
     auth="required", responses={200: schemas.SingleArticleResponse},
 )  # fmt: skip
 def unfavorite(slug: str, viewer: User) -> Response:
+    """Take the article out of the reader's favorites; doing it again changes nothing."""
     return _set_favorite(slug, viewer, False)
 
 
@@ -159,6 +164,7 @@ def _set_favorite(slug: str, viewer: User, on: bool) -> Response:
     responses={200: schemas.TagsResponse},
 )  # fmt: skip
 def tags() -> Response:
+    """Every tag of a published article, the most used first (ties alphabetical)."""
     return respond(
         schemas.TagsResponse(tags=domain.popular_tags(session=get_session(), limit=None))
     )

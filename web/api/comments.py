@@ -14,10 +14,11 @@ TAG = "Comments"
 
 
 @operation(
-    "GET", "/articles/<slug>/comments", summary="An article's comments, oldest first",
+    "GET", "/articles/<article:slug>/comments", summary="An article's comments, oldest first",
     tag=TAG, auth="optional", responses={200: schemas.MultipleCommentsResponse},
 )  # fmt: skip
 def list_comments(slug: str, viewer: User | None) -> Response:
+    """All of the article's comments, oldest first, each with its author's profile."""
     found = domain.comments_of(
         session=get_session(), slug=slug, viewer_id=viewer.id if viewer else None
     )
@@ -27,11 +28,12 @@ def list_comments(slug: str, viewer: User | None) -> Response:
 
 
 @operation(
-    "POST", "/articles/<slug>/comments", summary="Comment on an article", tag=TAG,
+    "POST", "/articles/<article:slug>/comments", summary="Comment on an article", tag=TAG,
     auth="required", body=schemas.NewCommentRequest,
     responses={201: schemas.SingleCommentResponse},
 )  # fmt: skip
 def add_comment(slug: str, viewer: User, body: schemas.NewCommentRequest) -> Response:
+    """A new comment by the reader; `201` with its address in `Location`."""
     added = domain.add_comment(
         session=get_session(), slug=slug, author=viewer, body=body.comment.body
     )
@@ -52,15 +54,16 @@ def _one(slug: str, comment_id: int, viewer: User | None) -> schemas.SingleComme
 
 
 @operation(
-    "GET", "/articles/<slug>/comments/<id:comment_id>", summary="One comment", tag=TAG,
+    "GET", "/articles/<article:slug>/comments/<id:comment_id>", summary="One comment", tag=TAG,
     auth="optional", responses={200: schemas.SingleCommentResponse},
 )  # fmt: skip
 def get_comment(slug: str, comment_id: int, viewer: User | None) -> Response:
+    """One comment of the article (404 when it is not this article's)."""
     return respond(_one(slug, comment_id, viewer))
 
 
 @operation(
-    "DELETE", "/articles/<slug>/comments/<id:comment_id>", summary="Delete a comment",
+    "DELETE", "/articles/<article:slug>/comments/<id:comment_id>", summary="Delete a comment",
     tag=TAG, auth="required", responses={204: None}, errors={403, 412}, conditional=True,
 )  # fmt: skip
 def delete_comment(slug: str, comment_id: int, viewer: User) -> Response:

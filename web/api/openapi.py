@@ -4,13 +4,15 @@ models, and the browsable reference at /api/docs (Swagger UI from static/vendor)
 import re
 from typing import Any
 
-from flask import Response, current_app, jsonify, render_template
+from flask import Response, current_app, jsonify, render_template, url_for
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from web.api import schemas
 from web.api.operations import MOUNTS, OPERATIONS, Operation, bp
 from web.bounds import ID_MAX
+from web.markdown import render_markdown
+from web.site import absolute
 
 REF = "#/components/schemas/{model}"
 ERROR_TEXT = {
@@ -19,8 +21,10 @@ ERROR_TEXT = {
     404: "No such resource",
     412: "If-Match did not match: the resource changed since the client read it",
     413: "Body too large",
+    415: "The body is not sent as JSON (`Content-Type: application/json`)",
     422: "Invalid input (fields, types, limit/offset, JSON), or a rule refused it",
     429: "Too many requests: retry after the Retry-After header's seconds",
+    503: "The database is unavailable for a moment: retry after Retry-After's seconds",
 }
 SUCCESS_TEXT = {200: "OK", 201: "Created", 204: "Done, nothing to return"}
 MOUNT_TEXT = {
@@ -117,13 +121,14 @@ def _error_codes(op: Operation) -> list[int]:
     if "<" in op.rule:
         codes.add(404)
     if op.body is not None:
-        codes |= {413, 422}
+        codes |= {413, 415, 422}
     if op.query is not None:
         codes.add(422)
     if _rate_limited(op):
         codes.add(429)
     if op.conditional:
         codes.add(412)
+    codes.add(503)  # any operation, while the database cannot be reached
     return sorted(codes)
 
 
@@ -179,6 +184,8 @@ def _operation(op: Operation, query_schemas: dict[str, Any]) -> dict[str, Any]:
             responses["429"]["headers"] = {
                 name: _header_ref(name) for name in ("Retry-After", *RATE_HEADERS)
             }
+        if code == 503:
+            responses["503"]["headers"] = {"Retry-After": _header_ref("Retry-After")}
     spec: dict[str, Any] = {
         "operationId": op.name,
         "summary": op.summary,
@@ -197,10 +204,38 @@ def _operation(op: Operation, query_schemas: dict[str, Any]) -> dict[str, Any]:
         spec["security"] = [{"Token": []}]
     elif op.auth == "optional":
         spec["security"] = [{"Token": []}, {}]
+    else:  # public: no token is read
+        spec["security"] = []
     return spec
 
 
-DESCRIPTION = """The RealWorld Conduit API, version 1.
+# What a client written against the upstream RealWorld document should know, and why.
+DEPARTURES = (
+    ("`bio` and `image` may be `null`",
+     "a member who never set them has none; an empty string in `PUT /user` clears them."),
+    ("Errors name the field",
+     'bodies are `{"errors": {"<field>": ["message"]}}` (RealWorld\'s own shape, keyed by '
+     "the field or subject at fault) rather than one `body` list, so a form can show each "
+     "message by its field."),
+    ("`201 Created` for a new comment",
+     "as for users and articles, with the comment's address in `Location` (upstream says "
+     "200)."),
+    ("More statuses",
+     "`304` (If-None-Match), `412` (If-Match), `413` (body too large), `415` (not JSON), "
+     "`429` (rate limits) and `503` (database unavailable, with Retry-After) besides "
+     "upstream's 200/201/401/403/404/422."),
+    ("Extra fields",
+     "every object has `links`, articles have `draft`; clients that ignore unknown "
+     "fields need nothing more."),
+    ("The password in `PUT /user`",
+     "the current password sent again changes nothing; a new one keeps the token that "
+     "made the change working and ends the account's other tokens and sessions."),
+)  # fmt: skip
+
+DEPARTURES_TEXT = "\n".join(f"* **{title}**: {why}" for title, why in DEPARTURES) + "\n"
+
+DESCRIPTION = (
+    """The RealWorld Conduit API, version 1.
 
 * **Addresses**: `/api/v1/...` is canonical; `/api/...` is the same version under the
   address RealWorld clients expect. Links in answers stay on the prefix you called.
@@ -213,7 +248,24 @@ DESCRIPTION = """The RealWorld Conduit API, version 1.
 * **Rate limits**: writes with a token are limited per member; answers say where you
   stand in `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds), and
   a `429` says when to retry in `Retry-After`.
+* **Browsers on other origins** may call it (CORS, no cookies: the token is all it
+  reads); the headers above are exposed to them, and `If-Match`/`If-None-Match` allowed.
+* **Trailing slashes** are optional: `/articles/` is `/articles`, with no redirect.
+
+## Where this API departs from the RealWorld specification
+
 """
+    + DEPARTURES_TEXT
+)
+
+
+TAGS = {
+    "User and Authentication": "Sign up, sign in (a token), the current member.",
+    "Profile": "Members as others see them, their lists, following.",
+    "Articles": "Reading, searching, writing and favoriting articles.",
+    "Comments": "An article's comments.",
+    "Tags": "The tags in use.",
+}
 
 
 def document() -> dict[str, Any]:
@@ -235,7 +287,10 @@ def document() -> dict[str, Any]:
             "title": "Conduit API",
             "version": "1.0.0",
             "description": DESCRIPTION,
+            "contact": {"name": "Conduit", "url": absolute(url_for("api.docs"))},
+            "license": {"name": "MIT", "identifier": "MIT"},
         },
+        "tags": [{"name": name, "description": text} for name, text in TAGS.items()],
         "servers": [
             {"url": prefix, "description": MOUNT_TEXT[name]} for name, prefix in MOUNTS.items()
         ],
@@ -256,7 +311,7 @@ def document() -> dict[str, Any]:
     }
 
 
-@bp.get("/openapi.json")
+@bp.get("/openapi.json", strict_slashes=False)
 def openapi_json() -> Response:
     cached = current_app.extensions.get("conduit.openapi")
     if cached is None:
@@ -264,6 +319,6 @@ def openapi_json() -> Response:
     return jsonify(cached)
 
 
-@bp.get("/docs")
+@bp.get("/docs", strict_slashes=False)
 def docs() -> str:
-    return render_template("api/docs.html")
+    return render_template("api/docs.html", departures=render_markdown(DEPARTURES_TEXT))

@@ -7,6 +7,7 @@ the RealWorld-compatible alias of the same version. Links in answers stay on the
 the client called (`url_for(".endpoint")`).
 """
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
@@ -88,7 +89,7 @@ def operation(
                 query=query,
                 responses=responses,
                 errors=set(errors or ()),
-                description=description or (view.__doc__ or "").strip(),
+                description=description or inspect.cleandoc(view.__doc__ or ""),
                 conditional=conditional,
             )
         )
@@ -108,7 +109,10 @@ def operation(
 
         if method != "GET" and auth == "required":
             endpoint = limit_writes(endpoint)
-        bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method])
+        # A trailing slash names the same resource (clients add one): the same answer,
+        # no redirect (browsers do not follow one on a preflighted request).
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method],
+                        strict_slashes=False)  # fmt: skip
         return endpoint
 
     return decorator
@@ -164,6 +168,13 @@ MESSAGES = {
 }
 
 
+# What a field's pattern means, said where it is not met (else: "is invalid").
+PATTERN_RULES = {
+    "image": "must be an https:// address (or empty, to remove the picture)",
+    "username": "may hold only letters, digits, dots, dashes and underscores, not dots alone",
+}
+
+
 def field_errors(error: ValidationError) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for problem in error.errors(include_url=False):
@@ -173,6 +184,9 @@ def field_errors(error: ValidationError) -> dict[str, list[str]]:
         context = problem.get("ctx", {})
         if kind == "string_too_short" and context.get("min_length") == 1:
             kind = "missing"  # an empty or blank string
+        if kind == "string_pattern_mismatch" and subject in PATTERN_RULES:
+            out.setdefault(subject, []).append(PATTERN_RULES[subject])
+            continue
         template = MESSAGES.get(kind)
         message = template.format(**context) if template else problem["msg"]
         out.setdefault(subject, []).append(message)

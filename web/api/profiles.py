@@ -19,6 +19,8 @@ TAG = "Profile"
     responses={200: schemas.ProfileResponse},
 )  # fmt: skip
 def get_profile(username: str, viewer: User | None) -> Response:
+    """A member as others see them (never their email); `following` says whether the
+    reader follows them."""
     found = members.get_profile(
         session=get_session(), username=username, viewer_id=viewer.id if viewer else None
     )
@@ -84,6 +86,8 @@ def _articles(
     responses={200: schemas.ProfileResponse}, errors={422},
 )  # fmt: skip
 def follow(username: str, viewer: User) -> Response:
+    """Follow the member (their articles join the reader's feed); doing it again
+    changes nothing. Following yourself is a 422."""
     return _set_following(username, viewer, True)
 
 
@@ -92,6 +96,7 @@ def follow(username: str, viewer: User) -> Response:
     auth="required", responses={200: schemas.ProfileResponse}, errors={422},
 )  # fmt: skip
 def unfollow(username: str, viewer: User) -> Response:
+    """Stop following the member; doing it again changes nothing."""
     return _set_following(username, viewer, False)
 
 

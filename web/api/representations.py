@@ -82,9 +82,10 @@ def article_list(
     """A page of articles with links to the first, previous, next and last pages (same
     filters); `respond` sends the same links as the Link header."""
     args = {k: v for k, v in request.args.items() if k not in ("limit", "offset")}
+    path = request.path.rstrip("/")  # the same list, with or without a trailing slash
 
     def page_url(at: int) -> str:
-        return f"{request.path}?{urlencode({**args, 'limit': limit, 'offset': at})}"
+        return f"{path}?{urlencode({**args, 'limit': limit, 'offset': at})}"
 
     last = max(0, (total - 1) // limit * limit)
     return schemas.MultipleArticlesResponse(
