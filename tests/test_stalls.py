@@ -26,6 +26,13 @@ from web.db import dispose
 from web.migrate import upgrade
 
 PASSWORD = "stall password"
+# A stalled server is kept paused until every call of a burst has answered, so a call
+# that waited on it would wait out the client's own timeout (HANG). A bounded one answers
+# within the app's bounds (0.25 s for Redis, DATABASE_TIMEOUT for the database) plus the
+# scheduling delays of a busy two-core machine: PROMPT is far below HANG and far above
+# those bounds, so it tells the two apart without timing anything finer.
+HANG = 30.0
+PROMPT = 5.0
 
 
 @dataclass
@@ -53,7 +60,7 @@ class Client:
         if self.token and path.startswith("/api/"):
             headers["Authorization"] = f"Token {self.token}"
         started = time.monotonic()
-        answer = requests.request(method, self.site + path, headers=headers, timeout=30,
+        answer = requests.request(method, self.site + path, headers=headers, timeout=HANG,
                                   allow_redirects=False, **kwargs)  # fmt: skip
         return Answer(what, answer.status_code, time.monotonic() - started,
                       answer.headers.get("Retry-After"), answer.text)  # fmt: skip
@@ -63,7 +70,7 @@ class Client:
             f"{self.site}/api/users",
             json={"user": {"username": name, "email": f"{name}@example.com",
                            "password": PASSWORD}},
-            timeout=30,
+            timeout=HANG,
         )  # fmt: skip
         assert answer.status_code == 201, answer.text
         self.token = answer.json()["user"]["token"]
@@ -127,7 +134,7 @@ def test_a_paused_redis_holds_nothing_up(db_url):
                 finally:
                     redis_server.resume()
                 for answer in answers:
-                    assert answer.seconds < 1.0, answer
+                    assert answer.seconds < PROMPT, answer
                     assert answer.status < 500, answer
                 writes = [a for a in answers if a.what == "write"]
                 assert all(a.status == 201 for a in writes)
@@ -182,16 +189,16 @@ def test_a_paused_database_answers_503_in_time_and_recovers(postgres_app):
         for answer in [*answers, *again]:
             if answer.what == "healthz":  # the process is alive: it asks no server
                 assert answer.status == 200, answer
-                assert answer.seconds < 0.5, answer
+                assert answer.seconds < PROMPT, answer
                 continue
-            assert answer.seconds < 3.0, answer
+            assert answer.seconds < PROMPT, answer
             if answer.status == 503:
                 assert answer.retry_after, answer
             else:  # only what needed no database at all
                 assert answer.what == "sign-in page", answer
                 assert answer.status == 200, answer
         assert ready.status == 503
-        assert ready.seconds < 2.0, ready
+        assert ready.seconds < PROMPT, ready
         assert "unreachable" in ready.json()["checks"]["database"]
 
         # Back by itself: within a few seconds every kind of request succeeds again.
