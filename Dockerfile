@@ -48,10 +48,10 @@ RUN /venv/bin/python /deploy/render_nginx.py --server-name "$SERVER_NAME" --list
 FROM ${NGINX_IMAGE} AS proxy
 COPY --from=source /app/static /usr/share/conduit/static
 COPY --from=proxy-config /nginx.conf /etc/nginx/nginx.conf
-# nginx itself: a static file, not an app server (compose checks the app servers apart);
-# 301 when it serves TLS and plain HTTP only redirects.
+# nginx itself, not an app server (compose checks the app servers apart): a request that
+# names no host meets the server for unknown hosts, which answers /nginx-alive alone.
 HEALTHCHECK --interval=10s --timeout=3s \
-  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/80 && printf 'HEAD /static/img/favicon.svg HTTP/1.0\\r\\n\\r\\n' >&3 && head -c 12 <&3 | grep -qE ' (200|301)'"]
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/80 && printf 'HEAD /nginx-alive HTTP/1.0\\r\\n\\r\\n' >&3 && head -c 12 <&3 | grep -q ' 200'"]
 CMD ["nginx", "-g", "daemon off;"]
 
 # --- the app server ---------------------------------------------------------------------
