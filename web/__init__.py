@@ -32,6 +32,7 @@ from web import (
     seed,
     sessions,
     site,
+    writes,
 )
 
 # Page blueprints named apart from the domain modules they share a noun with (web.articles,
@@ -67,6 +68,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     requestlog.init_app(app)
     sessions.init_app(app)
     cache.init_app(app)
+    writes.listen()
     pagecache.init_app(app)
     assets.init_app(app)
     rendering.init_app(app)

@@ -21,9 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from web.bounds import RESERVED_SLUGS, SLUG_MAX, TAG_MAX, TAGS_MAX
-from web.cache import changed, remember
+from web.changes import noted
 from web.i18n import N_
-from web.live import publish
 from web.models import (
     Article,
     ArticleSlug,
@@ -37,6 +36,7 @@ from web.models import (
 )
 from web.pagination import Page, check_in_range, offset_for
 from web.problems import Moved, NotAllowed, NotFound
+from web.reuse import reused
 from web.search_index import index_article, unindex_article
 from web.submissions import once
 from web.users import Profile, profile_columns, profile_from
@@ -173,14 +173,11 @@ def create_article(
             session.flush()
             _set_tags(session, id_of(article), tags)
             index_article(session=session, article_id=id_of(article))
+            _changed(session, article, published=not draft)
             record(id_of(article))
         return article
 
-    article = _slug_clashes_retried(session, unit)
-    changed()
-    if not draft:
-        _published(session, article)
-    return article
+    return _slug_clashes_retried(session, unit)
 
 
 def update_article(
@@ -198,13 +195,10 @@ def update_article(
     one keeps redirecting. Only the author may edit. `publish` makes a draft public,
     dated now; a published article stays published."""
     tags = list(tags) if tags is not None else None
-    article, publishing = _slug_clashes_retried(
+    article, _publishing = _slug_clashes_retried(
         session,
         lambda: _update(session, slug, editor_id, title, description, body, tags, publish),
     )
-    changed()
-    if publishing:
-        _published(session, article)
     return article
 
 
@@ -249,6 +243,7 @@ def _update(
     session.add(article)
     session.flush()
     index_article(session=session, article_id=article_id)
+    _changed(session, article, published=publishing)
     session.commit()
     return article, publishing
 
@@ -263,18 +258,21 @@ def publish_article(*, session: Session, slug: str, editor_id: int) -> tuple[Art
     session.add(article)
     session.flush()
     index_article(session=session, article_id=id_of(article))
+    _changed(session, article, published=True)
     session.commit()
-    changed()
-    _published(session, article)
     return article, True
 
 
-def _published(session: Session, article: Article) -> None:
-    """Tell the feeds open on it: everyone's, its tags', its author's followers'."""
+def _changed(session: Session, article: Article, *, published: bool) -> None:
+    """Note the write (before its commit); a newly public article is told to the feeds
+    open on it: everyone's, its tags', its author's followers'."""
+    if not published:
+        noted(session)
+        return
     tags = session.exec(
         select(Tag.name).join(ArticleTag).where(ArticleTag.article_id == id_of(article))
     ).all()
-    publish("articles", slug=article.slug, actor_id=article.author_id, tags=tags)
+    noted(session, "articles", slug=article.slug, actor_id=article.author_id, tags=tags)
 
 
 def _make_public(article: Article) -> None:
@@ -288,8 +286,8 @@ def delete_article(*, session: Session, slug: str, editor_id: int) -> Article:
     article = own_article(session=session, slug=slug, user_id=editor_id)
     unindex_article(session=session, article_id=id_of(article))
     session.delete(article)
+    noted(session)
     session.commit()
-    changed()
     return article
 
 
@@ -494,7 +492,7 @@ def find_articles(
     # The list and its total are the same for everyone until the next write: read once
     # per write, then each viewer's favorites and follows are marked on it.
     key = (tag, author, author_id, favorited_by, followed_by, drafts)
-    total = remember(
+    total = reused(
         ("articles-total", *key),
         lambda: session.exec(select(func.count()).select_from(Article).where(*filters)).one(),
     )
@@ -507,7 +505,7 @@ def find_articles(
         .offset(offset)
         .limit(limit)
     )
-    previews = remember(
+    previews = reused(
         ("articles", *key, offset, limit),
         lambda: _previews(
             session,
@@ -608,22 +606,21 @@ def set_favorite(*, session: Session, slug: str, user_id: int, on: bool) -> Arti
     article = get_article(session=session, slug=slug, viewer_id=user_id)
     if on and not article.favorited:
         session.add(Favorite(user_id=user_id, article_id=article.id))
+        noted(session, "favorites", slug=article.slug, actor_id=user_id)
         try:
             session.commit()
         except IntegrityError:  # favorited in a concurrent request: the same result
             session.rollback()
-        changed()
     elif not on and article.favorited:
         session.exec(
             delete(Favorite).where(  # type: ignore[call-overload]
                 col(Favorite.user_id) == user_id, col(Favorite.article_id) == article.id
             )
         )
+        noted(session, "favorites", slug=article.slug, actor_id=user_id)
         session.commit()
-        changed()
     else:
         return article
-    publish("favorites", slug=article.slug, actor_id=user_id)
     count = favorites_count(session=session, article_id=article.id)
     return replace(article, favorited=on, favorites_count=count)
 

@@ -27,6 +27,7 @@ from flask import Flask, current_app, g, has_app_context, has_request_context, r
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from web import reuse
 from web.infra.redis_clients import client as redis_client
 
 T = TypeVar("T")
@@ -149,6 +150,7 @@ class Bumps:
 
 
 def init_app(app: Flask) -> None:
+    reuse.install(remember)
     app.extensions["conduit.cache"] = LRU(app.config.get("CACHE_BYTES", CACHE_BYTES))
     url = app.config.get("REDIS_URL")
     if url:
@@ -194,7 +196,8 @@ def _read_generation() -> int | None:
 
 
 def changed() -> None:
-    """Move the generation on, after a committed write that changes what pages show.
+    """Move the generation on, after a committed write that changes what pages show
+    (web.changes notes them; web.writes calls this when they commit).
 
     Outside the app (scripts) it does nothing: their writes show within MAX_AGE.
     """

@@ -11,9 +11,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from web.articles import find_article
-from web.cache import changed
+from web.changes import noted
 from web.i18n import N_
-from web.live import publish
 from web.models import Article, Comment, User, id_of, utcnow
 from web.problems import NotAllowed, NotFound
 from web.submissions import once
@@ -115,10 +114,9 @@ def add_comment(
     with once(session, token=token, user_id=author_id, kind="comment") as record:
         session.add(comment)
         session.flush()
+        noted(session, "comments", slug=article.slug, actor_id=author_id,
+              actor=author.username, change="added")  # fmt: skip
         record(id_of(comment))
-    changed()
-    publish("comments", slug=article.slug, actor_id=author_id, actor=author.username,
-            change="added")  # fmt: skip
     # Read back like any comment, so a comment view is built one way only.
     return _view(session.exec(_query(author_id).where(Comment.id == id_of(comment))).one())
 
@@ -137,6 +135,5 @@ def delete_comment(*, session: Session, slug: str, comment_id: int, user_id: int
             N_("Only its author can delete a comment."),
         )
     session.delete(comment)
+    noted(session, "comments", slug=article.slug, actor_id=user_id, change="deleted")
     session.commit()
-    changed()
-    publish("comments", slug=article.slug, actor_id=user_id, change="deleted")

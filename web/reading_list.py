@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from web.articles import ArticlePreview, previews_by_id
 from web.bounds import READING_LIST_MAX
-from web.cache import changed
+from web.changes import noted
 from web.i18n import N_
 from web.models import Article, ReadingListItem, utcnow
 from web.pagination import Page, check_in_range, offset_for
@@ -62,11 +62,11 @@ def save(*, session: Session, user_id: int, article_id: int) -> None:
     if len(kept) >= READING_LIST_MAX:
         raise FULL
     session.add(ReadingListItem(user_id=user_id, article_id=article_id, added_at=utcnow()))
+    noted(session)  # the member's pages show it
     try:
         session.commit()
     except IntegrityError:  # saved in a concurrent request, or the article just went
         session.rollback()
-    changed()  # the member's pages show it
 
 
 def remove(*, session: Session, user_id: int, article_id: int) -> None:
@@ -76,8 +76,8 @@ def remove(*, session: Session, user_id: int, article_id: int) -> None:
             col(ReadingListItem.user_id) == user_id, col(ReadingListItem.article_id) == article_id
         )
     )
+    noted(session)
     session.commit()
-    changed()
 
 
 def merge(*, session: Session, user_id: int, article_ids: Sequence[int]) -> None:
@@ -93,8 +93,8 @@ def merge(*, session: Session, user_id: int, article_ids: Sequence[int]) -> None
         if article_id in existing:  # the first is the newest: an instant apart, in order
             added = now - timedelta(microseconds=age)
             session.add(ReadingListItem(user_id=user_id, article_id=article_id, added_at=added))
+    noted(session)
     session.commit()
-    changed()
 
 
 def listed(

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from web.cache import changed
+from web.changes import noted
 from web.i18n import LANGUAGES, N_
 from web.models import Follow, User
 from web.problems import Invalid, NotFound
@@ -125,8 +125,8 @@ def create_user(*, session: Session, username: str, email: str, password: str) -
     _check_free(session, username=username, email=email)
     user = User(username=username, email=email.lower(), password_hash=hash_password(password))
     session.add(user)
+    noted(session)  # the new member's profile exists now
     _commit_or_conflict(session, username=username, email=email)
-    changed()  # the new member's profile exists now
     return user
 
 
@@ -161,8 +161,8 @@ def update_account(
     if image is not None:
         user.image = image or None
     session.add(user)
+    noted(session)  # names, pictures and bios show on pages
     _commit_or_conflict(session, username=user.username, email=user.email, except_id=user.id)
-    changed()  # names, pictures and bios show on pages
     return user
 
 
@@ -223,15 +223,15 @@ def set_following(*, session: Session, follower_id: int, username: str, followin
     row = session.get(Follow, (follower_id, profile.id))
     if following and row is None:
         session.add(Follow(follower_id=follower_id, followed_id=profile.id))
+        noted(session)
         try:
             session.commit()
         except IntegrityError:  # followed in a concurrent request: the result is the same
             session.rollback()
-        changed()
     elif not following and row is not None:
         session.delete(row)
+        noted(session)
         session.commit()
-        changed()
     return replace(profile, following=following)
 
 

@@ -5,11 +5,12 @@ from flask_babel import gettext
 
 from web.articles import list_articles, popular_tags
 from web.auth import current_member
-from web.cache import POPULAR_TAGS, remember
+from web.cache import POPULAR_TAGS
 from web.db import get_session
 from web.errors import sign_in_required
 from web.pagination import page_number
 from web.rendering import announce, page_of, render, wants_fragment
+from web.reuse import reused
 
 bp = Blueprint("home", __name__)
 
@@ -41,7 +42,7 @@ def index() -> Response:
         announce(page_of(feed_title, page))
         tags = []
     else:
-        tags = remember(POPULAR_TAGS, lambda: popular_tags(session=session))
+        tags = reused(POPULAR_TAGS, lambda: popular_tags(session=session))
     # The tabs this reader can use: "Your feed" only for members.
     tabs = []
     if viewer is not None:
