@@ -19,7 +19,7 @@ from flask_babel import force_locale, ngettext
 
 from tests.conftest import AuthActions, csrf_token
 from tests.factories import make_articles, make_user
-from web.i18n import LANGUAGES
+from web.languages import LANGUAGES
 from web.models import Article
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -72,7 +72,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     pagecache.init_app(app)
     assets.init_app(app)
     rendering.init_app(app)
-    i18n.init_app(app)
+    i18n.init_app(app, member_language=auth.member_language)
     errors.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from web.bounds import RESERVED_SLUGS, SLUG_MAX, TAG_MAX, TAGS_MAX
 from web.changes import noted
-from web.i18n import N_
+from web.languages import N_
 from web.models import (
     Article,
     ArticleSlug,

@@ -11,6 +11,7 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 
 from web import i18n, mail, reading_list, signins, users
 from web.db import get_session
+from web.languages import LANGUAGES
 from web.models import User, id_of
 
 login_manager = LoginManager()
@@ -57,7 +58,7 @@ def sign_in(user: User, *, remember: bool = False) -> None:
         reading_list.merge(session=get_session(), user_id=id_of(user), article_ids=saved)
     # A language chosen before signing in becomes the account's, if it had none.
     language = flask_session.get(i18n.SESSION_KEY)
-    if user.language is None and language in i18n.LANGUAGES:
+    if user.language is None and language in LANGUAGES:
         users.set_language(session=get_session(), user=user, language=language)
     login_user(Member(user, key), remember=remember)
     _renew_session_id()
@@ -113,6 +114,12 @@ def current_member() -> User | None:
     """The signed-in user, or None for a visitor."""
     user = current_user._get_current_object()  # one lookup: pages ask many times
     return user.user if user.is_authenticated else None
+
+
+def member_language() -> str | None:
+    """The language the signed-in member chose (None: none, or a visitor)."""
+    user = current_member()
+    return user.language if user is not None else None
 
 
 def signed_in_member() -> User:

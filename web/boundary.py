@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, Unpro
 from werkzeug.routing import BaseConverter, IntegerConverter, Map
 
 from web.bounds import ID_MAX, RESERVED_SLUGS
-from web.i18n import N_
+from web.languages import N_
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 CONTROL_RULE = "contains characters that are not allowed (control characters such as NUL)"

@@ -6,7 +6,7 @@ OpenAPI document) and templates (as the `bounds` global) all read these names.
 
 import re
 
-from web.i18n import N_
+from web.languages import N_
 
 USERNAME_MAX = 40
 # Letters, digits, dots, dashes and underscores, not dots alone ("." and ".." name no

@@ -28,6 +28,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from web import reuse
+from web.db import engine, quick_read
 from web.infra.redis_clients import client as redis_client
 
 T = TypeVar("T")
@@ -186,8 +187,6 @@ def _read_generation() -> int | None:
                 client.set(_key(), _fresh_start(), nx=True)
                 value = client.get(_key())
             return int(value or 0)
-        from web.db import quick_read
-
         # On a connection of its own: a failure must not spoil the request's transaction.
         rows = quick_read("SELECT value FROM site_state WHERE name = 'generation'")
         return int(rows[0][0]) if rows else None  # no row yet: nothing is cached
@@ -208,18 +207,15 @@ def changed() -> None:
     if bumps is not None:
         bumps.bump()
         return
-    with suppress(SQLAlchemyError):
-        from web.db import engine
-
-        with engine().begin() as connection:
-            moved = connection.execute(
-                text("UPDATE site_state SET value = value + 1 WHERE name = 'generation'")
+    with suppress(SQLAlchemyError), engine().begin() as connection:
+        moved = connection.execute(
+            text("UPDATE site_state SET value = value + 1 WHERE name = 'generation'")
+        )
+        if moved.rowcount == 0:  # the row went (a table emptied by hand): a fresh one
+            connection.execute(
+                text("INSERT INTO site_state (name, value) VALUES ('generation', :value)"),
+                {"value": _fresh_start()},
             )
-            if moved.rowcount == 0:  # the row went (a table emptied by hand): a fresh one
-                connection.execute(
-                    text("INSERT INTO site_state (name, value) VALUES ('generation', :value)"),
-                    {"value": _fresh_start()},
-                )
 
 
 def _fresh_start() -> int:

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from web.articles import find_article
 from web.changes import noted
-from web.i18n import N_
+from web.languages import N_
 from web.models import Article, Comment, User, id_of, utcnow
 from web.problems import NotAllowed, NotFound
 from web.submissions import once

@@ -28,7 +28,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 from web.auth import current_member, login_manager, safe_next
 from web.boundary import names_nothing
 from web.db import rollback_quietly
-from web.i18n import N_
+from web.languages import N_
 from web.limits import retry_after_seconds
 from web.problems import Moved, Problem
 from web.rendering import (
@@ -145,7 +145,8 @@ def handle_problem(problem: Problem) -> Response:
         return json_error(problem.status, problem.errors())
     if isinstance(problem, Moved):
         return moved(problem.slug)
-    return error_page(problem.status, *problem.said())
+    title = gettext(problem.title)
+    return error_page(problem.status, title, gettext(problem.sentence, **problem.params))
 
 
 def moved(slug: str) -> Response:

@@ -7,6 +7,7 @@ form shows "already taken" both while typing (inline check) and on submit.
 
 from typing import Any
 
+from flask import g
 from flask_babel import LazyString, format_number, gettext
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -49,8 +50,8 @@ from web.bounds import (
     USERNAME_RULE,
 )
 from web.db import get_session
-from web.i18n import N_
 from web.i18n import lazy as _l
+from web.languages import N_
 from web.pictures import PICTURE_RULE, is_picture_url
 from web.submissions import new_token
 from web.users import email_taken, username_taken
@@ -124,10 +125,25 @@ class OnceField(HiddenField):
             self.data = None
 
 
+ONCE_ISSUED = "once_issued"  # where a request keeps the tokens its forms were given
+
+
+def issued_token() -> str:
+    """A new one-time token for a form of this request's page."""
+    token = new_token()
+    g.setdefault(ONCE_ISSUED, []).append(token)  # a cached page holds a placeholder for it
+    return token
+
+
+def issued() -> list[str]:
+    """The one-time tokens this request's page was given."""
+    return list(g.get(ONCE_ISSUED, ()))
+
+
 class OnceForm(Form):
     """A form that creates something: its one-time token makes a replay create nothing."""
 
-    once = OnceField(default=new_token)
+    once = OnceField(default=issued_token)
 
 
 class RegisterForm(Form):

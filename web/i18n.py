@@ -6,12 +6,12 @@ RealWorld clients read its messages. Catalogs live in `web/translations/<code>/`
 in the repository, `.mo` compiled by `make setup`); `make translations` refreshes them.
 """
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 from babel import Locale
-from flask import Flask, Response, g, request, session
+from flask import Flask, Response, current_app, g, request, session
 from flask_babel import Babel, LazyString, get_locale, get_translations, gettext
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
@@ -19,37 +19,14 @@ from markupsafe import Markup, escape
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
-DEFAULT = "en"
+from web.languages import DEFAULT, LANGUAGES, Language
+
 SESSION_KEY = "language"
-
-
-@dataclass(frozen=True)
-class Language:
-    code: str
-    name: str  # in the language itself, as the picker offers it
-    direction: str = "ltr"
-
-
-LANGUAGES = {
-    language.code: language
-    for language in (
-        Language("en", "English"),
-        Language("fr", "Français"),
-        Language("de", "Deutsch"),
-        Language("es", "Español"),
-        Language("ar", "العربية", "rtl"),
-    )
-}
+MEMBER_LANGUAGE = "conduit.member-language"
 
 LOCALES = {code: Locale.parse(code) for code in LANGUAGES}  # parsed once, not per request
 
 babel = Babel()
-
-
-def N_(message: str) -> str:
-    """Mark a message for the catalogs where it is defined; it is translated where it is
-    shown (the same text also goes, untranslated, into API errors)."""
-    return message
 
 
 class LazyText(LazyString):
@@ -65,7 +42,10 @@ def lazy(message: str, **params: Any) -> LazyText:
     return LazyText(gettext, message, **params)
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, *, member_language: Callable[[], str | None]) -> None:
+    """`member_language()` is the signed-in member's chosen language (None: none chosen,
+    or a visitor), asked only when the request may be a member's."""
+    app.extensions[MEMBER_LANGUAGE] = member_language
     babel.init_app(app, locale_selector=select_language, default_domain="messages")
     # Templates call _() a hundred times a page: straight to this request's catalog, with
     # Jinja's "newstyle" rules (values escaped, always a format string).
@@ -102,10 +82,7 @@ def chosen_language() -> str | None:
     visitor's, or the one a member's browser made before signing in)."""
     chosen = session.get(SESSION_KEY)
     if "_user_id" in session or "remember_token" in request.cookies:  # perhaps a member
-        from web.auth import current_member  # the sign-in machinery imports the pages' text
-
-        user = current_member()
-        chosen = (user.language if user is not None else None) or chosen
+        chosen = current_app.extensions[MEMBER_LANGUAGE]() or chosen
     return chosen if chosen in LANGUAGES else None
 
 

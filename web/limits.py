@@ -32,6 +32,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from web import db, mail, users
+from web.auth import current_member
 from web.db import get_session
 from web.infra.redis_clients import pool as redis_pool
 
@@ -322,8 +323,6 @@ def _failures_to_tell(email: str) -> int | None:
 
 
 def _signed_in_member() -> str:
-    from web.auth import current_member
-
     member = current_member()
     return f"member:{member.id}" if member is not None else "address:" + get_remote_address()
 

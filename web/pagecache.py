@@ -33,12 +33,13 @@ from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
 from web.api.operations import MOUNTS
+from web.auth import current_member
 from web.cache import generation, store
+from web.forms import issued, issued_token
 from web.models import User
 from web.reading_list import SESSION_KEY
 from web.replay import MARK
 from web.sessions import KEEPS_NOTHING
-from web.submissions import ONCE_ISSUED, new_token
 
 PLACEHOLDER = "\x00csrf-token\x00"  # NUL never reaches a page: it cannot collide
 ONCE = "\x00once\x00"
@@ -79,8 +80,6 @@ def _reader() -> tuple[Any, ...] | None:
         if SESSION_KEY in session or "remember_token" in request.cookies:
             return None  # their reading list shows on every page; a sign-in is coming
         return ("visitor", mine)
-    from web.auth import current_member  # the sign-in machinery imports the pages
-
     member = current_member()
     if member is None:
         return None
@@ -135,7 +134,7 @@ def without_token(html: str) -> str:
     token = g.get("csrf_token")  # Flask-WTF keeps the request's token there
     if token:
         html = html.replace(token, PLACEHOLDER)
-    for once in g.get(ONCE_ISSUED, ()):
+    for once in issued():
         html = html.replace(once, ONCE)
     return html
 
@@ -146,7 +145,7 @@ def with_token(html: str) -> str:
         html = html.replace(PLACEHOLDER, generate_csrf())
     if ONCE in html:
         parts = html.split(ONCE)
-        html = parts[0] + "".join(new_token() + part for part in parts[1:])
+        html = parts[0] + "".join(issued_token() + part for part in parts[1:])
     return html
 
 

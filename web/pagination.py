@@ -3,8 +3,6 @@
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from flask import request
-
 from web.bounds import PAGE_MAX
 from web.problems import NotFound
 
@@ -53,10 +51,9 @@ class Page(Generic[T]):
         return out
 
 
-def page_number() -> int:
-    """The request's `?page=` (1 when absent). Anything but a number from 1 to PAGE_MAX
+def page_number(raw: str | None) -> int:
+    """A `?page=` as given (1 when absent). Anything but a number from 1 to PAGE_MAX
     is a page that does not exist: PageOutOfRange."""
-    raw = request.args.get("page")
     if raw is None:
         return 1
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not 1 <= int(raw) <= PAGE_MAX:

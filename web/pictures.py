@@ -5,7 +5,7 @@ the browser load images from this site and from https URLs, nothing else."""
 import re
 from urllib.parse import urlsplit
 
-from web.i18n import N_
+from web.languages import N_
 
 PICTURE_PATTERN = r"^https://[^\s/?#]+[^\s]*$"
 PICTURE_RULE = N_(

@@ -4,14 +4,12 @@ The domain modules raise these; `web.errors` turns them, in one place, into an e
 page, a fragment for htmx, or a JSON error for the API. Each carries the subject it is
 about ("article", "comment", "profile") and two phrasings: a short one in RealWorld's
 style for the API (`{"errors": {subject: [detail]}}`, always English) and a sentence for
-people, in the catalogs (web.i18n) and said in the reader's language by `said()`.
+people, in the catalogs (web.languages), said in the reader's language by web.errors.
 """
 
 from typing import Any, ClassVar
 
-from flask_babel import gettext
-
-from web.i18n import N_
+from web.languages import N_
 
 # What a reader is told when a thing is missing, by subject.
 MISSING = {
@@ -34,10 +32,6 @@ class Problem(Exception):
         self.detail = detail
         self.sentence = sentence  # a catalog message; `params` fill its %(name)s
         self.params = params
-
-    def said(self) -> tuple[str, str]:
-        """The title and sentence in the reader's language."""
-        return gettext(self.title), gettext(self.sentence, **self.params)
 
     def errors(self) -> dict[str, list[str]]:
         """The API's body: `{subject: [detail]}`."""

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from web.articles import ArticlePreview, previews_by_id
 from web.bounds import READING_LIST_MAX
 from web.changes import noted
-from web.i18n import N_
+from web.languages import N_
 from web.models import Article, ReadingListItem, utcnow
 from web.pagination import Page, check_in_range, offset_for
 from web.problems import Invalid

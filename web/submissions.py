@@ -12,7 +12,6 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from flask import g, has_request_context
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -30,14 +29,8 @@ class Replayed(Exception):
         self.ref_id = ref_id
 
 
-ONCE_ISSUED = "once_issued"  # where a request keeps the tokens its forms were given
-
-
 def new_token() -> str:
-    token = secrets.token_urlsafe(16)
-    if has_request_context():  # a cached page holds a placeholder for it (web.pagecache)
-        g.setdefault(ONCE_ISSUED, []).append(token)
-    return token
+    return secrets.token_urlsafe(16)
 
 
 def valid_token(value: object) -> str | None:

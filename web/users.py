@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from web.changes import noted
-from web.i18n import LANGUAGES, N_
+from web.languages import LANGUAGES, N_
 from web.models import Follow, User
 from web.problems import Invalid, NotFound
 

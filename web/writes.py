@@ -12,9 +12,20 @@ from web import changes
 from web.cache import changed
 from web.live import publish
 
+COMMITTED = "conduit.committed-changes"
+
 
 def _committed(session: Session) -> None:
-    notes = changes.taken(session)  # type: ignore[arg-type]
+    session.info[COMMITTED] = changes.taken(session)  # type: ignore[arg-type]
+
+
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    """Act once the connection is given back (a bump may need one of its own); a
+    transaction that ended without committing leaves its notes behind unread."""
+    if transaction.parent is not None:
+        return
+    changes.taken(session)  # type: ignore[arg-type]
+    notes = session.info.pop(COMMITTED, None)
     if not notes:
         return
     changed()
@@ -23,12 +34,8 @@ def _committed(session: Session) -> None:
             publish(note.kind, **note.fields)
 
 
-def _rolled_back(session: Session, _transaction: SessionTransaction) -> None:
-    changes.taken(session)  # type: ignore[arg-type]
-
-
 def listen() -> None:
     """Install the listeners (once per process, whatever the number of apps)."""
     if not event.contains(Session, "after_commit", _committed):
         event.listen(Session, "after_commit", _committed)
-        event.listen(Session, "after_soft_rollback", _rolled_back)
+        event.listen(Session, "after_transaction_end", _ended)

@@ -15,9 +15,11 @@ from typing import Any, Literal, TypeVar
 
 from flask import Blueprint, Response, request
 from pydantic import BaseModel, ValidationError
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest
 
 from web.api.conditions import representation, with_validators
+from web.api.errors import ApiError
+from web.api.tokens import authenticate
 from web.boundary import CONTROL_RULE, NESTED_TOO_DEEPLY, control_fields
 from web.limits import limit_writes
 
@@ -27,15 +29,6 @@ MOUNTS = {"api": "/api/v1", "realworld": "/api"}
 CANONICAL = MOUNTS["api"]
 
 Auth = Literal["required", "optional", "none"]
-
-
-class ApiError(HTTPException):
-    """An error answered as RealWorld JSON: {"errors": {subject: [messages]}}."""
-
-    def __init__(self, code: int, errors: dict[str, list[str]]) -> None:
-        super().__init__(description="; ".join(f"{k} {' '.join(v)}" for k, v in errors.items()))
-        self.code = code
-        self.errors = errors
 
 
 @dataclass
@@ -96,8 +89,6 @@ def operation(
 
         @wraps(view)
         def endpoint(**path: Any) -> Response:
-            from web.api.tokens import authenticate  # the token module needs the models
-
             kwargs: dict[str, Any] = dict(path)
             if auth != "none":
                 kwargs["viewer"] = authenticate(required=auth == "required")

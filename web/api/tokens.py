@@ -14,7 +14,7 @@ from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
 from sqlmodel import select
 
-from web.api.operations import ApiError
+from web.api.errors import ApiError
 from web.db import get_session
 from web.models import User
 

@@ -4,7 +4,8 @@ from flask import Response, url_for
 
 from web.api import representations as show
 from web.api import schemas
-from web.api.operations import ApiError, operation, respond
+from web.api.errors import ApiError
+from web.api.operations import operation, respond
 from web.api.tokens import issue_token, token_id
 from web.auth import password_changed
 from web.db import get_session

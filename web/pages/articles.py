@@ -27,7 +27,7 @@ from web.auth import current_member, members_only, next_from_request, signed_in_
 from web.comments import add_comment, count_comments, delete_comment, list_comments
 from web.db import get_session
 from web.forms import ArticleForm, CommentForm, PreviewForm
-from web.i18n import N_
+from web.languages import N_
 from web.markdown import render_markdown
 from web.models import Article
 from web.problems import NotFound

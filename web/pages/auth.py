@@ -12,7 +12,7 @@ from web.auth import current_member, next_from_request, password_changed, sign_i
 from web.db import get_session
 from web.errors import in_words
 from web.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm, taken
-from web.i18n import N_
+from web.languages import N_
 from web.limits import (
     failed_sign_in,
     limit_attempts,

@@ -30,7 +30,7 @@ def index() -> Response:
     session = get_session()
     page = list_articles(
         session=session,
-        page=page_number(),
+        page=page_number(request.args.get("page")),
         size=current_app.config["FEED_PAGE_SIZE"],
         viewer_id=viewer.id if viewer else None,
         tag=tag,

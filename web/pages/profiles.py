@@ -7,7 +7,7 @@ from web.articles import list_articles
 from web.auth import current_member, members_only, next_from_request, signed_in_member
 from web.db import get_session
 from web.errors import sign_in_required
-from web.i18n import N_
+from web.languages import N_
 from web.pages.articles import ARTICLE_PLACES, pressed_place
 from web.pagination import page_number
 from web.rendering import announce, component, page_of, render, respond, wants_fragment
@@ -40,7 +40,7 @@ def show(username: str) -> Response:
         abort(404)
     page = list_articles(
         session=get_session(),
-        page=page_number(),
+        page=page_number(request.args.get("page")),
         size=current_app.config["FEED_PAGE_SIZE"],
         viewer_id=viewer.id if viewer else None,
         author_id=profile.id if tab in ("articles", "drafts") else None,

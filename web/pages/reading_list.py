@@ -5,7 +5,7 @@ keeps their pages out of the visitors' page cache, web.pagecache) and joins the
 account's at sign-in (web.auth.sign_in).
 """
 
-from flask import Blueprint, Response, current_app, g, session
+from flask import Blueprint, Response, current_app, g, request, session
 from flask_babel import gettext
 
 from web import reading_list as domain
@@ -44,7 +44,8 @@ def _keep_for_visitor(ids: list[int]) -> None:
 @bp.get("/reading-list")
 def index() -> Response:
     member = current_member()
-    ids, number, size = reading_list(), page_number(), current_app.config["FEED_PAGE_SIZE"]
+    ids, number = reading_list(), page_number(request.args.get("page"))
+    size = current_app.config["FEED_PAGE_SIZE"]
     page = domain.listed(
         session=get_session(), ids=ids, page=number, size=size,
         viewer_id=member.id if member else None,

@@ -22,7 +22,7 @@ def index() -> Response:
     page = search_articles(
         session=get_session(),
         query=query,
-        page=page_number(),
+        page=page_number(request.args.get("page")),
         size=current_app.config["FEED_PAGE_SIZE"],
         viewer_id=viewer.id if viewer else None,
         window=current_app.config["SEARCH_WINDOW"],

@@ -13,8 +13,8 @@ from web.auth import (
 )
 from web.db import get_session
 from web.forms import SettingsForm, taken
-from web.i18n import LANGUAGES, N_
 from web.i18n import SESSION_KEY as LANGUAGE_KEY
+from web.languages import LANGUAGES, N_
 from web.models import User
 from web.pages.addresses import send_confirmation
 from web.rendering import announce, layout_block, render, respond, wants_fragment
