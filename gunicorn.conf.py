@@ -37,7 +37,7 @@ preload_app = True
 control_socket_disable = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
-# Each request is logged once, by the app (web/requestlog.py: JSON with its request id,
+# Each request is logged once, by the app (web/http/requestlog.py: JSON with its request id,
 # user and duration); gunicorn logs only its own events and errors.
 accesslog = None
 errorlog = "-"
@@ -64,7 +64,7 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
     them; browsers reconnect to another worker or server and miss nothing."""
     import signal
 
-    from web.live import shut_down
+    from web.infra.live import shut_down
 
     stop = worker.handle_exit
 

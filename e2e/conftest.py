@@ -27,8 +27,8 @@ from e2e.actors import MODES, Actor
 from tests.mailbox import Inbox
 from web import create_app
 from web.db import dispose
-from web.migrate import upgrade
-from web.seed import seed_demo
+from web.infra.migrate import upgrade
+from web.infra.seed import seed_demo
 from web.users import create_user
 
 ARTICLES = 35  # four pages of ten

@@ -22,9 +22,9 @@ from werkzeug.serving import make_server
 
 from e2e.conftest import chromium_path
 from web import create_app
-from web.migrate import upgrade
+from web.infra.migrate import upgrade
+from web.infra.seed import DEMO_PASSWORD, seed_demo
 from web.models import User
-from web.seed import DEMO_PASSWORD, seed_demo
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 WIDTHS = (390, 768, 1024, 1280)

@@ -3,7 +3,7 @@
 from playwright.sync_api import Page
 
 from e2e.actors import assert_no_axe_violations
-from web.gallery import components
+from web.pages.gallery import components
 
 EXAMPLES = [(c.name, n) for c in components() for n in range(1, len(c.examples) + 1)]
 

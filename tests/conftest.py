@@ -26,7 +26,7 @@ from sqlmodel import Session, SQLModel
 from tests.mailbox import Inbox
 from web import create_app
 from web.db import dispose
-from web.migrate import upgrade
+from web.infra.migrate import upgrade
 
 SERVER_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = SERVER_URL.startswith(("postgres://", "postgresql"))

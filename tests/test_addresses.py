@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from tests.conftest import AuthActions, csrf_token, free_port, make_test_app
 from tests.mailbox import parts
-from web.addresses import CONFIRM_SECONDS
 from web.db import dispose
+from web.email_addresses import CONFIRM_SECONDS
 from web.models import User
 
 REMINDER = "Please confirm your email address."

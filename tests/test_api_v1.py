@@ -309,7 +309,7 @@ def test_a_counter_storage_failing_after_the_check_leaves_the_answer_whole(db_ur
     that report it: the answer goes out without those headers, never as a 500."""
     from redis import ConnectionError as RedisConnectionError
 
-    from web.limits import limiter
+    from web.http.limits import limiter
 
     app = make_test_app(db_url, RATELIMIT_ENABLED=True, API_WRITE_LIMIT="2 per minute")
     jake = Api(app.test_client(), prefix=V1)

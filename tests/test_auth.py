@@ -5,8 +5,8 @@ import uuid
 import pytest
 
 from tests.conftest import AuthActions, csrf_token, from_address, make_test_app
-from web.auth import safe_next
 from web.db import dispose
+from web.http.auth import safe_next
 
 
 def signed_in(client) -> bool:
@@ -389,7 +389,7 @@ def test_without_redis_every_worker_and_server_counts_together(db_url):
 
 
 def test_database_counters_open_a_fresh_window_when_one_closes(db_url, monkeypatch):
-    from web import limits
+    from web.http import limits
 
     app = _limited_app(db_url)
     storage = limits.DatabaseStorage(engine=app.extensions["conduit.db"])

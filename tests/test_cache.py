@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import AuthActions, csrf_token, make_test_app
-from web.cache import ENTRY_OVERHEAD, LRU, weight
+from web.caching.generation import ENTRY_OVERHEAD, LRU, weight
 from web.db import dispose
 
 TOKEN = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')

@@ -8,9 +8,11 @@ from flask import Flask
 from tests.conftest import make_test_app
 from tests.factories import make_user
 from tests.test_live import hub, published
-from web import cache, changes, live
+from web import changes
 from web.articles import create_article, set_favorite
+from web.caching import generation as cache
 from web.db import dispose
+from web.infra import live
 from web.problems import Invalid
 from web.reading_list import save
 from web.users import AccountConflict, create_user, set_following

@@ -7,8 +7,8 @@ import pytest
 
 from web.articles import ArticlePreview
 from web.db import dispose
+from web.http.rendering import ROOT, Message
 from web.pagination import Page
-from web.rendering import ROOT, Message
 from web.users import Profile
 
 
@@ -29,7 +29,7 @@ def macro(app):
 
 
 def test_every_component_file_defines_one_macro_named_like_it():
-    from web.rendering import ROOT
+    from web.http.rendering import ROOT
 
     for path in sorted((ROOT / "components").glob("*.html")):
         source = path.read_text()
@@ -167,7 +167,7 @@ def test_every_component_documents_examples_and_each_renders(client):
     """The gallery renders each documented example alone; each is well-formed HTML
     with no leaked None or undefined values (axe checks them in e2e)."""
     from tests.htmx_calls import VOID
-    from web.gallery import components
+    from web.pages.gallery import components
 
     every = components()
     assert len(every) == len(list((ROOT / "components").glob("*.html")))

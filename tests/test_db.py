@@ -7,7 +7,7 @@ from sqlmodel import Session, SQLModel
 
 from tests.conftest import ON_POSTGRES
 from web.db import get_session
-from web.migrate import include_object, is_current, upgrade
+from web.infra.migrate import include_object, is_current, upgrade
 
 
 def test_one_session_per_app_context_closed_on_teardown(app):
@@ -108,7 +108,7 @@ def test_every_foreign_key_column_is_indexed(app):
 def test_downgrade_then_upgrade(app):
     from alembic import command
 
-    from web.migrate import alembic_config
+    from web.infra.migrate import alembic_config
 
     engine = app.extensions["conduit.db"]
     with app.app_context():
@@ -128,7 +128,7 @@ def test_cli_upgrade_and_current(runner):
 def test_the_word_count_migration_counts_existing_articles(app):
     from alembic import command
 
-    from web.migrate import alembic_config
+    from web.infra.migrate import alembic_config
 
     engine = app.extensions["conduit.db"]
     with app.app_context():

@@ -1,4 +1,4 @@
-"""Remembered pieces (web.fragments) and whole pages (web.pagecache) show exactly what
+"""Remembered pieces (web.caching.fragments) and whole pages (web.caching.answers) show exactly what
 a fresh render shows, to each reader in each state, and carry each reader's own CSRF
 and one-time tokens."""
 

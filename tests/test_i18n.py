@@ -53,7 +53,7 @@ def test_the_template_holds_every_marked_message(extracted):
         template = read_po(pot)
     assert _ids(extracted) - _ids(template) == set(), "run make translations"
     assert _ids(template) - _ids(extracted) == set(), "run make translations"
-    # Templates skip formatting a message given no values (web.i18n): none may need it.
+    # Templates skip formatting a message given no values (web.http.i18n): none may need it.
     assert [m.id for m in template if "%%" in str(m.id)] == []
 
 

@@ -15,10 +15,10 @@ from sqlmodel import select
 
 from tests.conftest import AuthActions, csrf_token, make_test_app
 from tests.factories import follow, make_user
-from web import live
 from web.articles import create_article, publish_article, set_favorite
 from web.comments import add_comment, delete_comment
 from web.db import dispose
+from web.infra import live
 from web.models import User
 
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/"}

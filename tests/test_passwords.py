@@ -23,7 +23,7 @@ def member(mailing_app, inbox):  # type: ignore[no-untyped-def]
     browser = mailing_app.test_client()
     AuthActions(browser).register("ana", password="old password")
     browser.post("/logout", data={"csrf_token": csrf_token(browser)})
-    inbox[0].messages.clear()  # the sign-up's own message (web.addresses) is not the point
+    inbox[0].messages.clear()  # the sign-up's own message (web.email_addresses) is not the point
     return browser
 
 

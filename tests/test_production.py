@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from tests.conftest import free_port, make_test_app
 from web.db import dispose
-from web.security import CSP
+from web.http.security import CSP
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED_CSP = (
@@ -136,7 +136,7 @@ def test_one_trusted_proxy(db_url):
     ],
 )
 def test_which_proxies_are_believed(trusted, peer, believed):
-    from web.security import TrustedProxies
+    from web.http.security import TrustedProxies
 
     def echo(environ, start_response):
         start_response("200 OK", [])
@@ -215,7 +215,7 @@ def test_request_ids(client):
 
 def test_json_access_log_in_production(db_url, caplog):
     app = make_test_app(db_url, CONDUIT_ENV="production", ACCESS_LOG=True)
-    from web import requestlog
+    from web.http import requestlog
 
     requestlog.log.propagate = True
     try:

@@ -1,4 +1,4 @@
-"""Answers given again before the app runs (web.replay): only those that are the same for
+"""Answers given again before the app runs (web.caching.replay): only those that are the same for
 everyone who asks the same way, exactly as the app gave them, and never after a write."""
 
 import logging

@@ -1,7 +1,7 @@
 from sqlmodel import func, select
 
+from web.infra.seed import seed_demo
 from web.models import Article, Comment, Favorite, Follow, User
-from web.seed import seed_demo
 
 
 def _counts(db):

@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, make_url, text
 from tests.conftest import make_test_app
 from tests.servers import have_postgres, have_redis, own_postgres, own_redis, serving
 from web.db import dispose
-from web.migrate import upgrade
+from web.infra.migrate import upgrade
 
 PASSWORD = "stall password"
 # A stalled server is kept paused until every call of a burst has answered, so a call

@@ -1,95 +1,11 @@
-"""Conduit: a publishing platform served as hypermedia."""
+"""Conduit: a publishing platform served as hypermedia.
 
-from collections.abc import Mapping
-from typing import Any
+The domain (articles, comments, users, search...) lives at this package's top level and
+knows nothing of requests; `http` answers requests, `caching` keeps what is computed,
+`infra` talks to the servers around (Redis, PostgreSQL, mail), `pages` and `api` are the
+two faces. `create_app` (web.factory) puts them together.
+"""
 
-from flask import Flask
-from flask_wtf import CSRFProtect
-from jinja2 import StrictUndefined
+from web.factory import create_app
 
-from web import (
-    api,
-    assets,
-    auth,
-    boundary,
-    cache,
-    config,
-    db,
-    errors,
-    fragments,
-    gallery,
-    health,
-    i18n,
-    limits,
-    live,
-    mail,
-    migrate,
-    pagecache,
-    rendering,
-    replay,
-    requestlog,
-    security,
-    seed,
-    sessions,
-    site,
-    writes,
-)
-
-# Page blueprints named apart from the domain modules they share a noun with (web.articles,
-# web.search...): a package attribute must keep naming the domain module.
-from web.pages import addresses as address_pages
-from web.pages import articles as article_pages
-from web.pages import auth as auth_pages
-from web.pages import home, profiles, settings, syndication
-from web.pages import live as live_pages
-from web.pages import reading_list as reading_list_pages
-from web.pages import search as search_pages
-
-csrf = CSRFProtect()
-
-
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app from the environment; `test_config` overrides settings in tests."""
-    app = site.Conduit(
-        __name__, static_folder=str(rendering.ROOT / "static"), instance_relative_config=True
-    )
-    app.config.from_mapping(config.load(app.instance_path))
-    if test_config is not None:
-        app.config.from_mapping(test_config)
-    if app.config["CONDUIT_ENV"] != "production":
-        # A variable a template forgets (or a fragment cannot see) fails loudly.
-        app.jinja_env.undefined = StrictUndefined
-
-    db.init_app(app)
-    boundary.init_app(app)
-    site.init_app(app)  # before anything answers: a stranger's Host gets 400
-    replay.init_app(app)  # before security: inside its proxy fix
-    security.init_app(app)
-    requestlog.init_app(app)
-    sessions.init_app(app)
-    cache.init_app(app)
-    writes.listen()
-    pagecache.init_app(app)
-    assets.init_app(app)
-    rendering.init_app(app)
-    i18n.init_app(app, member_language=auth.member_language)
-    errors.init_app(app)
-    csrf.init_app(app)
-    auth.init_app(app)
-    limits.init_app(app)
-    mail.init_app(app)
-    live.init_app(app)
-    app.jinja_env.globals["current_theme"] = settings.current_theme
-    blueprints = (
-        home.bp, auth_pages.bp, settings.bp, profiles.bp, article_pages.bp, search_pages.bp,
-        health.bp, syndication.bp, reading_list_pages.bp, address_pages.bp, live_pages.bp,
-    )  # fmt: skip
-    for blueprint in blueprints:
-        app.register_blueprint(blueprint)
-    api.init_app(app, csrf)
-    csrf.exempt(article_pages.preview)  # stores nothing; works on after the session ended
-    fragments.init_app(app)
-    gallery.init_app(app)
-    app.cli.add_command(migrate.db_command)
-    app.cli.add_command(seed.seed_command)
-    return app
+__all__ = ["create_app"]

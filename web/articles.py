@@ -2,7 +2,7 @@
 favorites. Lists cost a constant number of queries whatever their length.
 
 Lookups raise `NotFound` (or `Moved` for a former slug), changes by anyone but the
-author raise `NotAllowed`; `web.errors` answers them. Each write is its own unit of
+author raise `NotAllowed`; `web.http.errors` answers them. Each write is its own unit of
 work: the function commits, then clears what the cache derived from it.
 """
 

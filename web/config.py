@@ -367,7 +367,7 @@ def load(instance_path: str) -> dict[str, Any]:
         "MAIL_TIMEOUT": settings.mail_timeout_seconds,
         # Counters every worker and server shares: Redis, or else the database.
         "RATELIMIT_STORAGE_URI": settings.redis_url or "conduit+db://",
-        "RATELIMIT_HEADERS_ENABLED": False,  # web.limits writes the standard ones
+        "RATELIMIT_HEADERS_ENABLED": False,  # web.http.limits writes the standard ones
         # If Redis is unreachable, count in memory rather than fail the request.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,

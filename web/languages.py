@@ -1,6 +1,6 @@
 """The languages Conduit speaks, and how a message is marked for the catalogs.
 
-What each reader is shown in is decided per request (web.i18n); this is only what
+What each reader is shown in is decided per request (web.http.i18n); this is only what
 there is to choose from, so the domain can name languages and mark its messages
 without depending on requests.
 """

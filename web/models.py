@@ -83,9 +83,9 @@ class User(SQLModel, table=True):
     image: str | None = Field(default=None, max_length=IMAGE_URL_MAX)
     # "light" or "dark"; None follows the system setting.
     theme: str | None = Field(default=None, max_length=8)
-    # The interface language ("fr", "ar"...); None follows the browser (web.i18n).
+    # The interface language ("fr", "ar"...); None follows the browser (web.http.i18n).
     language: str | None = Field(default=None, max_length=8)
-    # Set by the link mailed to the address (web.addresses).
+    # Set by the link mailed to the address (web.email_addresses).
     email_confirmed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     # API tokens carry the epoch they were issued in: a new password moves it on, which
     # revokes them all but `kept_token` (the id of the token that made the change).
@@ -200,7 +200,7 @@ class SignIn(SQLModel, table=True):
 
 
 class RateLimit(SQLModel, table=True):
-    """A rate-limit counter (web.limits.DatabaseStorage), when Redis is not configured."""
+    """A rate-limit counter (web.http.limits.DatabaseStorage), when Redis is not configured."""
 
     __tablename__ = "rate_limit"
 
@@ -210,7 +210,7 @@ class RateLimit(SQLModel, table=True):
 
 
 class SiteState(SQLModel, table=True):
-    """Numbers the whole site shares; "generation" keys every cache (web.cache)."""
+    """Numbers the whole site shares; "generation" keys every cache (web.caching.generation)."""
 
     __tablename__ = "site_state"
 

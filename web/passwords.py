@@ -48,5 +48,5 @@ def member_for(*, session: Session, token: str) -> User | None:
 
 def reset_password(*, session: Session, user: User, password: str) -> None:
     """Set the new password: every reset link sent before dies with the old one (the
-    page then ends the member's other sign-ins and API tokens: web.auth)."""
+    page then ends the member's other sign-ins and API tokens: web.http.auth)."""
     update_account(session=session, user=user, password=password)

@@ -1,10 +1,10 @@
 """What the domain says when it cannot do what was asked.
 
-The domain modules raise these; `web.errors` turns them, in one place, into an error
+The domain modules raise these; `web.http.errors` turns them, in one place, into an error
 page, a fragment for htmx, or a JSON error for the API. Each carries the subject it is
 about ("article", "comment", "profile") and two phrasings: a short one in RealWorld's
 style for the API (`{"errors": {subject: [detail]}}`, always English) and a sentence for
-people, in the catalogs (web.languages), said in the reader's language by web.errors.
+people, in the catalogs (web.languages), said in the reader's language by web.http.errors.
 """
 
 from typing import Any, ClassVar

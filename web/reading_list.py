@@ -2,7 +2,7 @@
 
 Members keep theirs in the database. A visitor's is a list of article ids that the pages
 keep in the visitor's session (web.pages.reading_list); it joins the account's list at
-sign-in. A member's writes move the site's generation on (web.cache): their cached
+sign-in. A member's writes move the site's generation on (web.caching.generation): their cached
 pages show the list. Both hold at most READING_LIST_MAX articles, and both are shown the same way:
 `listed` turns ids into previews in two queries, whatever the page size.
 """

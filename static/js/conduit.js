@@ -99,7 +99,7 @@ function announceProblem(text) {
   announce(text, true);
 }
 
-// Live updates (htmx's SSE extension, streams from web/live.py). Each stream names its
+// Live updates (htmx's SSE extension, streams from web/infra/live.py). Each stream names its
 // events in data-live-events. What an event says is announced once in the status
 // region (its text: the feed's notice is HTML). Where to resume is kept in the stream's
 // address (`since`), because after an error the extension opens a new EventSource, which

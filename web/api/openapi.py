@@ -11,8 +11,8 @@ from pydantic.json_schema import models_json_schema
 from web.api import schemas
 from web.api.operations import MOUNTS, OPERATIONS, Operation, bp
 from web.bounds import ID_MAX
+from web.http.site import absolute
 from web.markdown import render_markdown
-from web.site import absolute
 
 REF = "#/components/schemas/{model}"
 ERROR_TEXT = {
@@ -101,7 +101,7 @@ def _path(rule: str) -> str:
 
 
 def _path_schema(kind: str) -> dict[str, Any]:
-    if kind == "id":  # web.boundary's ids: 1 to ID_MAX
+    if kind == "id":  # web.http.boundary's ids: 1 to ID_MAX
         return {"type": "integer", "minimum": 1, "maximum": ID_MAX}
     return {"type": "integer"} if kind == "int" else {"type": "string"}
 
@@ -133,7 +133,7 @@ def _error_codes(op: Operation) -> list[int]:
 
 
 def _rate_limited(op: Operation) -> bool:
-    return op.method != "GET" and op.auth == "required"  # web.limits.limit_writes
+    return op.method != "GET" and op.auth == "required"  # web.http.limits.limit_writes
 
 
 def _operation(op: Operation, query_schemas: dict[str, Any]) -> dict[str, Any]:

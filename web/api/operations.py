@@ -20,8 +20,8 @@ from werkzeug.exceptions import BadRequest
 from web.api.conditions import representation, with_validators
 from web.api.errors import ApiError
 from web.api.tokens import authenticate
-from web.boundary import CONTROL_RULE, NESTED_TOO_DEEPLY, control_fields
-from web.limits import limit_writes
+from web.http.boundary import CONTROL_RULE, NESTED_TOO_DEEPLY, control_fields
+from web.http.limits import limit_writes
 
 bp = Blueprint("api", __name__)
 # Registered name -> URL prefix. A v2 would be a second blueprint mounted at /api/v2.
@@ -129,7 +129,7 @@ M = TypeVar("M", bound=BaseModel)
 
 def validate(model: type[M], data: dict[str, Any]) -> M:
     """Validate input; failures become 422 with one message list per field. Text with
-    control characters (web.boundary) is refused before anything else."""
+    control characters (web.http.boundary) is refused before anything else."""
     dirty = {path[-1] if path else "body": [CONTROL_RULE] for path in control_fields(data)}
     if dirty:
         raise ApiError(422, dirty)

@@ -8,8 +8,8 @@ from flask import request
 from web.api import schemas
 from web.articles import ArticleDetail, ArticlePreview
 from web.comments import CommentView
+from web.http.rendering import url_for
 from web.models import User
-from web.rendering import url_for
 from web.users import Profile
 
 

@@ -7,9 +7,9 @@ from web.api import schemas
 from web.api.errors import ApiError
 from web.api.operations import operation, respond
 from web.api.tokens import issue_token, token_id
-from web.auth import password_changed
 from web.db import get_session
-from web.limits import failed_sign_in, limit_attempts
+from web.http.auth import password_changed
+from web.http.limits import failed_sign_in, limit_attempts
 from web.models import User
 from web.users import authenticate, create_user, update_account
 

@@ -25,7 +25,7 @@ from web.infra.breakers import Breaker, Open
 SLACK = 0.5  # seconds a request waits past the server's statement_timeout
 # How long a request may wait for one answer, when the caller sets no tighter bound.
 _bound: ContextVar[float | None] = ContextVar("database_bound", default=None)
-# Set while answering a request outside Flask's request context (web.replay's door).
+# Set while answering a request outside Flask's request context (web.caching.replay's door).
 _answering: ContextVar[bool] = ContextVar("answering", default=False)
 # psycopg's wait functions raise this (an OperationalError) when their timeout passes.
 WAIT_TIMEOUT: type[Exception] = getattr(errors, "_WaitTimeout", errors.OperationalError)
@@ -98,7 +98,7 @@ def answering() -> bool:
 
 @contextmanager
 def answering_request() -> Iterator[None]:
-    """Mark a block as serving a request though Flask has none yet (web.replay)."""
+    """Mark a block as serving a request though Flask has none yet (web.caching.replay)."""
     token = _answering.set(True)
     try:
         yield

@@ -7,7 +7,7 @@ from sqlmodel import SQLModel
 
 import web.models  # noqa: F401 - registers the tables on SQLModel.metadata
 from web.db import engine
-from web.migrate import include_object
+from web.infra.migrate import include_object
 from web.models import UTCDateTime
 
 

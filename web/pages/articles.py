@@ -1,7 +1,7 @@
 """Articles: reading, writing, deleting, favorites and comments, as HTML.
 
 Lookups and permissions are the domain's (it raises NotFound, Moved or NotAllowed and
-`web.errors` answers); these views choose what to show and how to answer.
+`web.http.errors` answers); these views choose what to show and how to answer.
 """
 
 from collections.abc import Iterable
@@ -23,15 +23,15 @@ from web.articles import (
     set_favorite,
     update_article,
 )
-from web.auth import current_member, members_only, next_from_request, signed_in_member
 from web.comments import add_comment, count_comments, delete_comment, list_comments
 from web.db import get_session
-from web.forms import ArticleForm, CommentForm, PreviewForm
+from web.http.auth import current_member, members_only, next_from_request, signed_in_member
+from web.http.forms import ArticleForm, CommentForm, PreviewForm
+from web.http.rendering import announce, component, render, respond, target, wants_fragment
 from web.languages import N_
 from web.markdown import render_markdown
 from web.models import Article
 from web.problems import NotFound
-from web.rendering import announce, component, render, respond, target, wants_fragment
 from web.submissions import Replayed
 
 bp = Blueprint("articles", __name__)

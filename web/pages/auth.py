@@ -7,22 +7,22 @@ from flask_limiter import RequestLimit
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
-from web import mail
-from web.auth import current_member, next_from_request, password_changed, sign_in, sign_out
 from web.db import get_session
-from web.errors import in_words
-from web.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm, taken
-from web.languages import N_
-from web.limits import (
+from web.http.auth import current_member, next_from_request, password_changed, sign_in, sign_out
+from web.http.errors import in_words
+from web.http.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm, taken
+from web.http.limits import (
     failed_sign_in,
     limit_attempts,
     limit_checks,
     limit_resets,
     retry_after_seconds,
 )
-from web.pages.addresses import send_confirmation
+from web.http.rendering import component, render, respond
+from web.infra import mail
+from web.languages import N_
+from web.pages.email_addresses import send_confirmation
 from web.passwords import member_for, reset_password, reset_token
-from web.rendering import component, render, respond
 from web.users import AccountConflict, authenticate, create_user, find_by_email
 
 bp = Blueprint("auth", __name__)

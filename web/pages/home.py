@@ -4,12 +4,12 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from flask_babel import gettext
 
 from web.articles import list_articles, popular_tags
-from web.auth import current_member
-from web.cache import POPULAR_TAGS
+from web.caching.generation import POPULAR_TAGS
 from web.db import get_session
-from web.errors import sign_in_required
+from web.http.auth import current_member
+from web.http.errors import sign_in_required
+from web.http.rendering import announce, page_of, render, wants_fragment
 from web.pagination import page_number
-from web.rendering import announce, page_of, render, wants_fragment
 from web.reuse import reused
 
 bp = Blueprint("home", __name__)

@@ -1,16 +1,16 @@
 """Live-update streams (server-sent events) for the pages that show them: an article's
-comments and favorites, and the feeds' "n new articles" notice. See web.live."""
+comments and favorites, and the feeds' "n new articles" notice. See web.infra.live."""
 
 from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
 from flask_babel import get_locale
 
-from web import live
 from web.articles import find_article
-from web.auth import current_member
 from web.db import get_session
-from web.rendering import component
+from web.http.auth import current_member
+from web.http.rendering import component
+from web.infra import live
 from web.users import followed_ids
 
 bp = Blueprint("live", __name__, url_prefix="/live")

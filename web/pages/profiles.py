@@ -4,13 +4,13 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, requ
 from flask_babel import gettext
 
 from web.articles import list_articles
-from web.auth import current_member, members_only, next_from_request, signed_in_member
 from web.db import get_session
-from web.errors import sign_in_required
+from web.http.auth import current_member, members_only, next_from_request, signed_in_member
+from web.http.errors import sign_in_required
+from web.http.rendering import announce, component, page_of, render, respond, wants_fragment
 from web.languages import N_
 from web.pages.articles import ARTICLE_PLACES, pressed_place
 from web.pagination import page_number
-from web.rendering import announce, component, page_of, render, respond, wants_fragment
 from web.users import get_profile, set_following
 
 bp = Blueprint("profiles", __name__)

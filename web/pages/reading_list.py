@@ -1,8 +1,8 @@
 """The reading list: save any article to read later, signed in or not.
 
 A member's list is on their account; a visitor's lives in their session (which also
-keeps their pages out of the visitors' page cache, web.pagecache) and joins the
-account's at sign-in (web.auth.sign_in).
+keeps their pages out of the visitors' page cache, web.caching.answers) and joins the
+account's at sign-in (web.http.auth.sign_in).
 """
 
 from flask import Blueprint, Response, current_app, g, request, session
@@ -10,12 +10,12 @@ from flask_babel import gettext
 
 from web import reading_list as domain
 from web.articles import find_article
-from web.auth import current_member
 from web.db import get_session
+from web.http.auth import current_member
+from web.http.rendering import announce, component, page_of, render, wants_fragment
 from web.models import id_of
 from web.pages.articles import toggled
 from web.pagination import offset_for, page_number
-from web.rendering import announce, component, page_of, render, wants_fragment
 
 bp = Blueprint("reading_list", __name__)
 

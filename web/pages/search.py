@@ -5,11 +5,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext, ngettext
 
-from web.auth import current_member
 from web.bounds import SEARCH_MAX
 from web.db import get_session
+from web.http.auth import current_member
+from web.http.rendering import announce, current_url, render, target, wants_fragment
 from web.pagination import page_number
-from web.rendering import announce, current_url, render, target, wants_fragment
 from web.search import search_articles
 
 bp = Blueprint("search", __name__)

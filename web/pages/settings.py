@@ -3,21 +3,21 @@
 from flask import Blueprint, Response, flash, redirect, request, session, url_for
 from flask_babel import gettext
 
-from web import mail
-from web.auth import (
+from web.db import get_session
+from web.http.auth import (
     current_member,
     members_only,
     next_from_request,
     password_changed,
     signed_in_member,
 )
-from web.db import get_session
-from web.forms import SettingsForm, taken
-from web.i18n import SESSION_KEY as LANGUAGE_KEY
+from web.http.forms import SettingsForm, taken
+from web.http.i18n import SESSION_KEY as LANGUAGE_KEY
+from web.http.rendering import announce, layout_block, render, respond, wants_fragment
+from web.infra import mail
 from web.languages import LANGUAGES, N_
 from web.models import User
-from web.pages.addresses import send_confirmation
-from web.rendering import announce, layout_block, render, respond, wants_fragment
+from web.pages.email_addresses import send_confirmation
 from web.users import (
     THEMES,
     AccountConflict,
@@ -45,7 +45,7 @@ def edit() -> Response:
         if form.new_password.data and not check_password(user, form.current_password.data):
             form.current_password.errors.append(gettext("That is not your current password."))
         else:
-            # A new address takes effect once it is confirmed (web.addresses).
+            # A new address takes effect once it is confirmed (web.email_addresses).
             moving = form.email.data.lower() != user.email.lower()
             password_was = user.password_hash
             try:

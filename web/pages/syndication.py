@@ -14,9 +14,9 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from web.articles import addresses, bodies_of, find_articles
 from web.bounds import PAGE_MAX
 from web.db import get_session
+from web.http.site import here_absolute
 from web.markdown import render_markdown
 from web.pagination import PageOutOfRange
-from web.site import here_absolute
 from web.users import get_profile
 
 bp = Blueprint("syndication", __name__)

@@ -1,5 +1,5 @@
 """The site's generation, moved on by every write that changes what pages show, so
-every cached page and value (keyed by it) is fresh on the next read (web.cache).
+every cached page and value (keyed by it) is fresh on the next read (web.caching.generation).
 
 Revision ID: 0006
 Revises: 0005

@@ -13,7 +13,7 @@
   changes in the same response. `render` sends its blocks through it too.
 - Either way, pending messages are announced once through the page's status region
   (out-of-band), and every answer whose shape depends on `HX-Request` sends
-  `Vary: HX-Request`. Errors are answered by `web.errors` with the same pieces.
+  `Vary: HX-Request`. Errors are answered by `web.http.errors` with the same pieces.
 """
 
 from collections.abc import Iterable
@@ -44,10 +44,10 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
 from web import bounds
+from web.http.site import here_absolute
 from web.pictures import is_picture_url
-from web.site import here_absolute
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 htmx = HTMX()
 
@@ -64,7 +64,7 @@ HTMX_CONFIG: dict[str, Any] = {
     "responseHandling": [
         {"code": "204", "swap": False},
         # Every answer is made for where it lands: validation errors re-render the form,
-        # other errors send a small message (web.errors), so all of them are swapped.
+        # other errors send a small message (web.http.errors), so all of them are swapped.
         {"code": "[2345]..", "swap": True},
     ],
 }
@@ -104,7 +104,7 @@ def init_app(app: Flask) -> None:
     htmx.init_app(app)
     app.jinja_loader = ChoiceLoader(
         [
-            FileSystemLoader(Path(__file__).parent / "templates"),
+            FileSystemLoader(Path(__file__).parent.parent / "templates"),
             PrefixLoader({"components": FileSystemLoader(ROOT / "components")}),
         ]
     )

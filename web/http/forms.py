@@ -31,7 +31,6 @@ from wtforms.validators import (
 )
 
 from web.articles import parse_tags
-from web.boundary import CONTROL_SENTENCE, has_control_characters
 from web.bounds import (
     BIO_MAX,
     BODY_MAX,
@@ -50,7 +49,8 @@ from web.bounds import (
     USERNAME_RULE,
 )
 from web.db import get_session
-from web.i18n import lazy as _l
+from web.http.boundary import CONTROL_SENTENCE, has_control_characters
+from web.http.i18n import lazy as _l
 from web.languages import N_
 from web.pictures import PICTURE_RULE, is_picture_url
 from web.submissions import new_token

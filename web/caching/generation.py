@@ -7,7 +7,7 @@ and everything cached is keyed by it. So a write is visible on the next read, on
 app server, and nothing ever needs deleting: old entries simply stop being asked for.
 
 The values themselves live in each process, in a bounded LRU (`LRU`): pages and API
-answers for visitors (web.pagecache), the popular tags, list totals. Nothing personal
+answers for visitors (web.caching.answers), the popular tags, list totals. Nothing personal
 is cached. Writes made outside the app (a script, SQL by hand) are picked up within
 `MAX_AGE` seconds. If the generation cannot be read, nothing is served from cache.
 """
@@ -39,7 +39,9 @@ GENERATION_KEY = "conduit:generation"
 CACHE_BYTES = 16 * 1024 * 1024
 ENTRY_OVERHEAD = 400  # bytes an entry costs besides its key and value (its slot, its tuple)
 BUMPS = "conduit.generation-bumps"
-READ_AT_THE_DOOR = "conduit.generation"  # environ: the generation web.replay read for the request
+READ_AT_THE_DOOR = (
+    "conduit.generation"  # environ: the generation web.caching.replay read for the request
+)
 
 
 class LRU:
@@ -196,7 +198,7 @@ def _read_generation() -> int | None:
 
 def changed() -> None:
     """Move the generation on, after a committed write that changes what pages show
-    (web.changes notes them; web.writes calls this when they commit).
+    (web.changes notes them; web.caching.writes calls this when they commit).
 
     Outside the app (scripts) it does nothing: their writes show within MAX_AGE.
     """

@@ -25,13 +25,11 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
-from web.auth import current_member, login_manager, safe_next
-from web.boundary import names_nothing
 from web.db import rollback_quietly
-from web.languages import N_
-from web.limits import retry_after_seconds
-from web.problems import Moved, Problem
-from web.rendering import (
+from web.http.auth import current_member, login_manager, safe_next
+from web.http.boundary import names_nothing
+from web.http.limits import retry_after_seconds
+from web.http.rendering import (
     announce,
     component,
     current_url,
@@ -40,6 +38,8 @@ from web.rendering import (
     target,
     wants_fragment,
 )
+from web.languages import N_
+from web.problems import Moved, Problem
 
 # What a reader is told, by status (in their language on pages, in English in the API);
 # anything else falls back to werkzeug's short text.

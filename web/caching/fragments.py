@@ -4,7 +4,7 @@ navigation and the footer's forms.
 Every list (feeds, profiles, search, the reading list) is made of previews, and a
 preview is the same HTML for every reader who sees the same article in the same
 state; every page has the same navigation for one member on one page. So these are
-kept, in the process's LRU (web.cache.store), under a key made of *everything they
+kept, in the process's LRU (web.caching.generation.store), under a key made of *everything they
 show*: for a preview, the article's values as the request read them (title, counts,
 tags...), the reader's language, whether they are signed in, whether it is their
 favorite and on their reading list, and the page it sits on (its forms come back
@@ -26,12 +26,12 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from web.articles import ArticlePreview
-from web.auth import current_member
-from web.cache import store
+from web.caching.answers import with_token, without_token
+from web.caching.generation import store
 from web.comments import CommentView
-from web.pagecache import with_token, without_token
+from web.http.auth import current_member
+from web.http.rendering import Component, here
 from web.pages.reading_list import reading_list
-from web.rendering import Component, here
 
 
 class Remembered(Component):

@@ -17,10 +17,10 @@ from werkzeug.datastructures import MultiDict
 
 from web.articles import ArticleDetail, ArticlePreview
 from web.comments import CommentView
-from web.forms import CommentForm, RegisterForm
+from web.http.forms import CommentForm, RegisterForm
+from web.http.rendering import ROOT, Message
 from web.models import User
 from web.pagination import Page
-from web.rendering import ROOT, Message
 from web.search import SearchResult
 from web.users import Profile
 

@@ -2,7 +2,7 @@
 
 A GET for a cacheable page is answered from the cache when the same page, in the same
 shape (htmx headers), in the same language, for the same reader was rendered since the
-site's last write (web.cache's generation; every write that changes what pages show
+site's last write (web.caching.generation's generation; every write that changes what pages show
 moves it on, a member's reading list included). "The same reader" is:
 
 - a visitor: their session as it stands (a theme chosen, a language), so visitors
@@ -21,7 +21,7 @@ Visitors' answers carry an ETag: a browser revalidating gets a 304. Pages say
 `Cache-Control: private, no-cache` (each holds a session's token, so no shared cache
 may keep them); members' pages say `private, no-store`. API answers keep the strong
 ETag and Cache-Control web.api.conditions gave them. An answer with nothing of anyone's
-own in it (no session, no token) is also handed to web.replay, which gives it again
+own in it (no session, no token) is also handed to web.caching.replay, which gives it again
 before the app runs.
 """
 
@@ -33,13 +33,13 @@ from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
 from web.api.operations import MOUNTS
-from web.auth import current_member
-from web.cache import generation, store
-from web.forms import issued, issued_token
+from web.caching.generation import generation, store
+from web.caching.replay import MARK
+from web.http.auth import current_member
+from web.http.forms import issued, issued_token
+from web.http.sessions import KEEPS_NOTHING
 from web.models import User
 from web.reading_list import SESSION_KEY
-from web.replay import MARK
-from web.sessions import KEEPS_NOTHING
 
 PLACEHOLDER = "\x00csrf-token\x00"  # NUL never reaches a page: it cannot collide
 ONCE = "\x00once\x00"
@@ -181,7 +181,7 @@ def _keep(response: Response) -> Response:
 
 
 def _may_replay(key: tuple[Any, ...], body: str) -> None:
-    """Let web.replay keep this answer whole when nothing in it is anyone's own: a
+    """Let web.caching.replay keep this answer whole when nothing in it is anyone's own: a
     visitor who brought no cookie (so no session but a new one; server-side sessions
     start with keys of their own), and no token in the page."""
     visitor = key[-1][0] == "visitor" and "HTTP_COOKIE" not in request.environ

@@ -12,9 +12,9 @@ from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
 from web.db import engine
+from web.infra.migrate import is_current
 from web.infra.postgres import answer_within
 from web.infra.redis_clients import client as redis_client
-from web.migrate import is_current
 
 bp = Blueprint("health", __name__)
 READY_SECONDS = 1.0  # a stalled database makes /readyz say so well within 2 s

@@ -1,7 +1,7 @@
 """Answers that are the same for everyone who asks the same way, given again before the
 app runs.
 
-web.pagecache keeps visitors' pages and API reads until the next write, but serving
+web.caching.answers keeps visitors' pages and API reads until the next write, but serving
 one still runs the whole request (session, sign-in, CSRF, every before- and
 after-request step). Most of that is for nothing when the request carries no cookie
 and no token and the answer holds no token of its own (an API read, an htmx fragment
@@ -9,7 +9,7 @@ without forms): nothing in it can differ from one such request to the next. Thos
 answers are kept here whole, headers included, exactly as the app sent them, and
 given again at the WSGI level.
 
-The app decides what may be kept (web.pagecache marks the request with the generation
+The app decides what may be kept (web.caching.answers marks the request with the generation
 its answer was made at); this module only replays it. The key is everything such a
 request can show a difference by: the address (scheme, host, path, query) and the
 headers the app reads (htmx's, the language, the CORS origin); an answer is given
@@ -27,12 +27,12 @@ from typing import Any
 from flask import Flask
 from werkzeug.http import parse_etags, remove_entity_headers
 
-from web.cache import READ_AT_THE_DOOR, generation, store
+from web.caching.generation import READ_AT_THE_DOOR, generation, store
+from web.http.requestlog import record, request_id
 from web.infra.postgres import answering_request
-from web.requestlog import record, request_id
 
 MARK = "conduit.replay"  # environ key: the generation an answer that may be kept was made at
-# The headers an answer may differ by, besides the address (see web.pagecache's key).
+# The headers an answer may differ by, besides the address (see web.caching.answers's key).
 READ_HEADERS = (
     "HTTP_HX_REQUEST", "HTTP_HX_TARGET", "HTTP_HX_BOOSTED", "HTTP_HX_HISTORY_RESTORE_REQUEST",
     "HTTP_HX_CURRENT_URL", "HTTP_ACCEPT_LANGUAGE", "HTTP_ORIGIN",
@@ -44,7 +44,7 @@ Kept = tuple[str, list[tuple[str, str]], bytes]
 
 
 class Replay:
-    """WSGI middleware in front of the Flask app (inside web.security's proxy fix, so
+    """WSGI middleware in front of the Flask app (inside web.http.security's proxy fix, so
     the scheme and host are the client's)."""
 
     def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
@@ -151,5 +151,5 @@ def _current(environ: dict[str, Any], headers: list[tuple[str, str]]) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Call before web.security wraps the app, so this sits inside its proxy fix."""
+    """Call before web.http.security wraps the app, so this sits inside its proxy fix."""
     app.wsgi_app = Replay(app, app.wsgi_app)  # type: ignore[method-assign]

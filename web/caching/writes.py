@@ -9,8 +9,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from web import changes
-from web.cache import changed
-from web.live import publish
+from web.caching.generation import changed
+from web.infra.live import publish
 
 COMMITTED = "conduit.committed-changes"
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from web.db import engine
 
-SCRIPTS = Path(__file__).parent / "migrations"
+SCRIPTS = Path(__file__).parent.parent / "migrations"
 
 
 def include_object(_obj: Any, name: str | None, type_: str, *_args: Any) -> bool:

@@ -31,9 +31,10 @@ from redis import RedisError
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from web import db, mail, users
-from web.auth import current_member
+from web import db, users
 from web.db import get_session
+from web.http.auth import current_member
+from web.infra import mail
 from web.infra.redis_clients import pool as redis_pool
 
 

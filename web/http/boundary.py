@@ -7,7 +7,7 @@
   and carriage return, DEL) or lone surrogates: PostgreSQL refuses NUL outright, and
   none of them is anything a person means to write. Such a character in the address
   or the query string is refused before any view runs (404 / 400); in a form field
-  it is that field's error (web.forms); in the API's JSON, that field's 422
+  it is that field's error (web.http.forms); in the API's JSON, that field's 422
   (web.api.operations). Nothing is stored half-written: the refusal comes first.
 """
 

@@ -9,8 +9,10 @@ from flask import session as flask_session
 from flask_babel import gettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
-from web import i18n, mail, reading_list, signins, users
+from web import reading_list, signins, users
 from web.db import get_session
+from web.http import i18n
+from web.infra import mail
 from web.languages import LANGUAGES
 from web.models import User, id_of
 

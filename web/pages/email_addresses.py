@@ -5,13 +5,13 @@ from flask import Blueprint, Response, flash, redirect, session, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from web import mail
-from web.addresses import confirm, confirm_token
-from web.auth import current_member, members_only, next_from_request, signed_in_member
 from web.db import get_session
-from web.limits import limit_mail
+from web.email_addresses import confirm, confirm_token
+from web.http.auth import current_member, members_only, next_from_request, signed_in_member
+from web.http.limits import limit_mail
+from web.http.rendering import render
+from web.infra import mail
 from web.models import User
-from web.rendering import render
 
 bp = Blueprint("addresses", __name__)
 

@@ -66,7 +66,7 @@ def record(
     app: Flask, method: str, path: str, query: str, status: int, duration_ms: float,
     request_id: str, user_id: int | None, remote_addr: str | None,
 ) -> None:  # fmt: skip
-    """The request's one log line (web.replay logs the answers it gives the same way)."""
+    """The request's one log line (web.caching.replay logs the answers it gives the same way)."""
     if app.testing and not app.config.get("ACCESS_LOG"):
         return
     if app.extensions[EXTENSION] == "json":

@@ -1,0 +1,1 @@
+"""Caching: the site's generation, and the answers, fragments and replays kept under it."""
