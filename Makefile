@@ -60,6 +60,7 @@ browser:
 test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest tests e2e
 
 test-unit: setup
@@ -79,6 +80,7 @@ bench-live: setup
 lint: $(STAMPS)/python
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor $(STAMPS) .pytest_cache .ruff_cache

@@ -148,3 +148,10 @@ def test_the_store_weighs_keys_and_values_as_they_lie_in_memory():
                                          + ENTRY_OVERHEAD)  # fmt: skip
     store.put("huge", "x" * 60_000)  # over a quarter of the budget: never kept
     assert store.get("huge") is None
+
+
+def test_a_members_page_is_keyed_by_what_the_account_shows_never_its_secrets():
+    from web.caching.answers import ACCOUNT_AS_SHOWN
+
+    assert {"username", "image", "language", "theme"} <= set(ACCOUNT_AS_SHOWN)
+    assert not {"password_hash", "token_epoch", "kept_token"} & set(ACCOUNT_AS_SHOWN)

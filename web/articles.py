@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, delete, exists, false, func, literal, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select as RowSelect
 
 from web.bounds import RESERVED_SLUGS, SLUG_MAX, TAG_MAX, TAGS_MAX
 from web.changes import noted
@@ -105,8 +106,8 @@ def normalise_tags(raw: Iterable[str]) -> list[str]:
 def _slug_taken(session: Session, slug: str) -> bool:
     if slug in RESERVED_SLUGS:
         return True
-    in_use = exists().where(Article.slug == slug)
-    retired = exists().where(ArticleSlug.slug == slug)
+    in_use = exists().where(col(Article.slug) == slug)
+    retired = exists().where(col(ArticleSlug.slug) == slug)
     return bool(session.exec(select(in_use | retired)).one())
 
 
@@ -221,7 +222,7 @@ def _update(
             session.add(ArticleSlug(slug=article.slug, article_id=article_id))
             # Going back to one of its own former titles takes that slug back.
             session.exec(
-                delete(ArticleSlug).where(  # type: ignore[call-overload]
+                delete(ArticleSlug).where(
                     col(ArticleSlug.slug) == new_slug, col(ArticleSlug.article_id) == article_id
                 )
             )
@@ -234,7 +235,7 @@ def _update(
         article.body = body
         article.words = count_words(body)
     if tags is not None:
-        session.exec(delete(ArticleTag).where(col(ArticleTag.article_id) == article_id))  # type: ignore[call-overload]
+        session.exec(delete(ArticleTag).where(col(ArticleTag.article_id) == article_id))
         _set_tags(session, article_id, tags)
     article.updated_at = utcnow()
     publishing = publish and article.draft
@@ -332,8 +333,10 @@ def _missing(session: Session, slug: str, viewer_id: int | None) -> NotFound:
         .join(ArticleSlug)
         .where(ArticleSlug.slug == slug)
     ).first()
-    if current is not None and (not current.draft or current.author_id == viewer_id):
-        return Moved("article", current.slug)
+    if current is not None:
+        current_slug, draft, author_id = current
+        if not draft or author_id == viewer_id:
+            return Moved("article", current_slug)
     return NotFound("article")
 
 
@@ -361,7 +364,9 @@ def _get_or_create_tags(session: Session, names: list[str]) -> list[Tag]:
 def _favorited_by(viewer_id: int | None) -> ColumnElement[bool]:
     if viewer_id is None:
         return false()
-    return exists().where(Favorite.article_id == Article.id, Favorite.user_id == viewer_id)
+    return exists().where(
+        col(Favorite.article_id) == Article.id, col(Favorite.user_id) == viewer_id
+    )
 
 
 def _favorites_count() -> Any:
@@ -373,7 +378,11 @@ def _favorites_count() -> Any:
     )
 
 
-def _preview_query(viewer_id: int | None, *, with_body: bool = False) -> Select[Any]:
+# Rows of labelled columns, read by name.
+PreviewRows = RowSelect[*tuple[Any, ...]]
+
+
+def _preview_query(viewer_id: int | None, *, with_body: bool = False) -> PreviewRows:
     columns = [
         col(Article.id).label("id"),
         col(Article.slug).label("slug"),
@@ -418,8 +427,8 @@ def _preview(row: Any, tags: list[str]) -> ArticlePreview:
 def get_article(*, session: Session, slug: str, viewer_id: int | None) -> ArticleDetail:
     """The article with its author, tags and favorites as `viewer_id` sees them: two
     queries. Raises Moved for a former slug, NotFound when there is no such article."""
-    row = session.exec(
-        _preview_query(viewer_id, with_body=True).where(Article.slug == slug)
+    row: Any = session.exec(  # a row of labelled columns, read by name
+        _preview_query(viewer_id, with_body=True).where(col(Article.slug) == slug)
     ).first()
     if row is None:
         raise _missing(session, slug, viewer_id)
@@ -480,7 +489,7 @@ def find_articles(
     if author is not None:
         filters.append(col(Article.author_id).in_(_user_ids(author)))
     if author_id is not None:
-        filters.append(Article.author_id == author_id)
+        filters.append(col(Article.author_id) == author_id)
     if favorited_by is not None:
         fans = _user_ids(favorited_by) if isinstance(favorited_by, str) else [favorited_by]
         liked = select(Favorite.article_id).where(col(Favorite.user_id).in_(fans))
@@ -613,7 +622,7 @@ def set_favorite(*, session: Session, slug: str, user_id: int, on: bool) -> Arti
             session.rollback()
     elif not on and article.favorited:
         session.exec(
-            delete(Favorite).where(  # type: ignore[call-overload]
+            delete(Favorite).where(
                 col(Favorite.user_id) == user_id, col(Favorite.article_id) == article.id
             )
         )
@@ -635,8 +644,8 @@ def bodies_of(*, session: Session, ids: list[int]) -> dict[int, str]:
     """The bodies of these articles (the whole-text views, e.g. Atom): one query."""
     if not ids:
         return {}
-    rows = session.exec(select(Article.id, Article.body).where(col(Article.id).in_(ids)))
-    return dict(rows.all())
+    rows = session.exec(select(col(Article.id), Article.body).where(col(Article.id).in_(ids)))
+    return {article_id: body for article_id, body in rows.all() if article_id is not None}
 
 
 def addresses(

@@ -284,7 +284,7 @@ def read_settings() -> Settings:
     production = os.environ.get("CONDUIT_ENV") == "production"
     env_file = None if production or not Path(".env").is_file() else ".env"
     try:
-        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+        return Settings(_env_file=env_file)
     except ValidationError as error:
         raise ConfigError(_explain(error)) from None
 

@@ -95,8 +95,8 @@ class User(SQLModel, table=True):
 
 
 # Usernames and emails are unique whatever their case.
-Index("uq_user_username_lower", func.lower(User.username), unique=True)  # type: ignore[arg-type]
-Index("uq_user_email_lower", func.lower(User.email), unique=True)  # type: ignore[arg-type]
+Index("uq_user_username_lower", func.lower(User.username), unique=True)
+Index("uq_user_email_lower", func.lower(User.email), unique=True)
 
 
 class Follow(SQLModel, table=True):

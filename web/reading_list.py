@@ -72,7 +72,7 @@ def save(*, session: Session, user_id: int, article_id: int) -> None:
 def remove(*, session: Session, user_id: int, article_id: int) -> None:
     """Take the article off the member's list (if it is there)."""
     session.exec(
-        delete(ReadingListItem).where(  # type: ignore[call-overload]
+        delete(ReadingListItem).where(
             col(ReadingListItem.user_id) == user_id, col(ReadingListItem.article_id) == article_id
         )
     )

@@ -31,7 +31,7 @@ def member(*, session: Session, key: str) -> User | None:
 
 def end(*, session: Session, key: str) -> None:
     """Sign this browser out, for good."""
-    session.exec(delete(SignIn).where(col(SignIn.key) == key))  # type: ignore[call-overload]
+    session.exec(delete(SignIn).where(col(SignIn.key) == key))
     session.commit()
 
 
@@ -40,5 +40,5 @@ def end_others(*, session: Session, user_id: int, keep: str | None) -> None:
     ending = delete(SignIn).where(col(SignIn.user_id) == user_id)
     if keep is not None:
         ending = ending.where(col(SignIn.key) != keep)
-    session.exec(ending)  # type: ignore[call-overload]
+    session.exec(ending)
     session.commit()

@@ -48,7 +48,7 @@ def follows(viewer_id: int | None) -> ColumnElement[bool]:
     """Whether the viewer follows the User in the query (false for visitors)."""
     if viewer_id is None:
         return false()
-    return exists().where(Follow.follower_id == viewer_id, Follow.followed_id == User.id)
+    return exists().where(col(Follow.follower_id) == viewer_id, col(Follow.followed_id) == User.id)
 
 
 def profile_columns(viewer_id: int | None, prefix: str = "author_") -> list[Any]:

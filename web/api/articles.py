@@ -1,6 +1,7 @@
 """API: articles, feeds, search and favorites."""
 
-from flask import Response, current_app, url_for
+from flask import current_app, url_for
+from werkzeug.wrappers import Response
 
 from web import articles as domain
 from web.api import representations as show
@@ -8,7 +9,7 @@ from web.api import schemas
 from web.api.conditions import require_current
 from web.api.operations import operation, respond
 from web.db import get_session
-from web.models import User
+from web.models import User, id_of
 from web.search import find_matches
 
 TAG = "Articles"
@@ -44,7 +45,8 @@ def list_articles(viewer: User | None, query: schemas.ArticleQuery) -> Response:
         tag=query.tag,
         author=query.author,
         favorited_by=query.favorited,
-        **span,
+        offset=query.offset,
+        limit=query.limit,
     )
     return respond(show.article_list(items, total, **span))
 
@@ -76,7 +78,7 @@ def create_article(viewer: User, body: schemas.NewArticleRequest) -> Response:
     new = body.article
     article = domain.create_article(
         session=get_session(),
-        author_id=viewer.id,
+        author_id=id_of(viewer),
         title=new.title,
         description=new.description,
         body=new.body,
@@ -114,7 +116,7 @@ def update_article(slug: str, viewer: User, body: schemas.UpdateArticleRequest) 
     article = domain.update_article(
         session=get_session(),
         slug=slug,
-        editor_id=viewer.id,
+        editor_id=id_of(viewer),
         title=changes.title,
         description=changes.description,
         body=changes.body,
@@ -131,7 +133,7 @@ def update_article(slug: str, viewer: User, body: schemas.UpdateArticleRequest) 
 def delete_article(slug: str, viewer: User) -> Response:
     """With `If-Match`, only if the article is still as the client last read it."""
     require_current(lambda: show.article(_read(slug, viewer)))
-    domain.delete_article(session=get_session(), slug=slug, editor_id=viewer.id)
+    domain.delete_article(session=get_session(), slug=slug, editor_id=id_of(viewer))
     return respond(None, 204)
 
 
@@ -155,7 +157,7 @@ def unfavorite(slug: str, viewer: User) -> Response:
 
 
 def _set_favorite(slug: str, viewer: User, on: bool) -> Response:
-    article = domain.set_favorite(session=get_session(), slug=slug, user_id=viewer.id, on=on)
+    article = domain.set_favorite(session=get_session(), slug=slug, user_id=id_of(viewer), on=on)
     return respond(show.article(article))
 
 

@@ -1,6 +1,7 @@
 """API: comments on articles."""
 
-from flask import Response, url_for
+from flask import url_for
+from werkzeug.wrappers import Response
 
 from web import comments as domain
 from web.api import representations as show
@@ -8,7 +9,7 @@ from web.api import schemas
 from web.api.conditions import require_current
 from web.api.operations import operation, respond
 from web.db import get_session
-from web.models import User
+from web.models import User, id_of
 
 TAG = "Comments"
 
@@ -71,6 +72,6 @@ def delete_comment(slug: str, comment_id: int, viewer: User) -> Response:
     still as the client last read it."""
     require_current(lambda: _one(slug, comment_id, viewer))
     domain.delete_comment(
-        session=get_session(), slug=slug, comment_id=comment_id, user_id=viewer.id
+        session=get_session(), slug=slug, comment_id=comment_id, user_id=id_of(viewer)
     )
     return respond(None, 204)

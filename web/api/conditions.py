@@ -10,10 +10,11 @@ means someone changed the resource since it was read.
 
 from collections.abc import Callable
 
-from flask import Response, jsonify, request
+from flask import jsonify, request
 from pydantic import BaseModel
 from werkzeug.exceptions import PreconditionFailed
 from werkzeug.http import generate_etag
+from werkzeug.wrappers import Response
 
 STALE = "changed since you read it: fetch it again, then retry with its new ETag"
 

@@ -4,9 +4,10 @@ models, and the browsable reference at /api/docs (Swagger UI from static/vendor)
 import re
 from typing import Any
 
-from flask import Response, current_app, jsonify, render_template, url_for
+from flask import current_app, jsonify, render_template, url_for
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
+from werkzeug.wrappers import Response
 
 from web.api import schemas
 from web.api.operations import MOUNTS, OPERATIONS, Operation, bp

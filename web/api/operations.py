@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, Literal, TypeVar
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, current_app, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest
+from werkzeug.wrappers import Response
 
 from web.api.conditions import representation, with_validators
 from web.api.errors import ApiError
@@ -98,13 +99,12 @@ def operation(
                 kwargs["query"] = validate(query, request.args.to_dict())
             return with_validators(view(**kwargs))
 
-        if method != "GET" and auth == "required":
-            endpoint = limit_writes(endpoint)
+        view_func = limit_writes(endpoint) if method != "GET" and auth == "required" else endpoint
         # A trailing slash names the same resource (clients add one): the same answer,
         # no redirect (browsers do not follow one on a preflighted request).
-        bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method],
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=view_func, methods=[method],
                         strict_slashes=False)  # fmt: skip
-        return endpoint
+        return view_func
 
     return decorator
 
@@ -188,7 +188,7 @@ def respond(model: BaseModel | None, status: int = 200, location: str | None = N
     """The model as JSON; a list's `links` also go out as an RFC 8288 Link header, so
     header and body always agree. `location` names what a 201 created."""
     if model is None:
-        return Response(status=status)
+        return current_app.response_class(status=status)
     response = representation(model)
     response.status_code = status
     links = getattr(model, "links", None)

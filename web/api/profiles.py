@@ -1,6 +1,6 @@
 """API: profiles and following."""
 
-from flask import Response
+from werkzeug.wrappers import Response
 
 from web import users as members
 from web.api import representations as show
@@ -8,7 +8,7 @@ from web.api import schemas
 from web.api.operations import operation, respond
 from web.articles import find_articles
 from web.db import get_session
-from web.models import User
+from web.models import User, id_of
 from web.problems import NotFound
 
 TAG = "Profile"
@@ -103,6 +103,6 @@ def unfollow(username: str, viewer: User) -> Response:
 def _set_following(username: str, viewer: User, following: bool) -> Response:
     """Following yourself is a 422."""
     found = members.set_following(
-        session=get_session(), follower_id=viewer.id, username=username, following=following
+        session=get_session(), follower_id=id_of(viewer), username=username, following=following
     )
     return respond(schemas.ProfileResponse(profile=show.profile(found)))

@@ -1,6 +1,7 @@
 """API: registration, sign-in and the current user."""
 
-from flask import Response, url_for
+from flask import url_for
+from werkzeug.wrappers import Response
 
 from web.api import representations as show
 from web.api import schemas

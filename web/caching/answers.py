@@ -28,9 +28,11 @@ before the app runs.
 import hashlib
 from typing import Any
 
-from flask import Flask, Response, g, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy import inspect as sa_inspect
+from werkzeug.wrappers import Response
 
 from web.api.operations import MOUNTS
 from web.caching.generation import generation, store
@@ -60,6 +62,15 @@ CACHEABLE = frozenset({
 })  # fmt: skip
 
 
+# A member's page depends on what the account shows (name, picture, language, theme...):
+# the key holds those columns, never the secrets.
+ACCOUNT_AS_SHOWN = tuple(
+    column.key
+    for column in sa_inspect(User).columns
+    if column.key not in {"password_hash", "token_epoch", "kept_token"}
+)
+
+
 def init_app(app: Flask) -> None:
     app.before_request(_serve)
     app.after_request(_keep)
@@ -83,7 +94,7 @@ def _reader() -> tuple[Any, ...] | None:
     member = current_member()
     if member is None:
         return None
-    return ("member", tuple(getattr(member, c.name) for c in User.__table__.columns), mine)
+    return ("member", tuple(getattr(member, name) for name in ACCOUNT_AS_SHOWN), mine)
 
 
 def _key() -> tuple[Any, ...] | None:
@@ -111,7 +122,7 @@ def _serve() -> Response | None:
     if found is None:
         return None
     status, headers, body, etag, weak = found
-    response = Response(status=status, headers=headers)
+    response = current_app.response_class(status=status, headers=headers)
     g.page_served = True
     if etag is not None:  # a visitor's page: it may be the copy the browser holds
         response.set_etag(etag, weak=weak)

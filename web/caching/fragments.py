@@ -109,7 +109,7 @@ def language_form_key(current: str) -> Hashable:
     return current, here(), str(get_locale())
 
 
-KEYS = {
+KEYS: dict[str, Callable[..., Hashable]] = {
     "article_preview": preview_key,
     "article_meta": article_meta_key,
     "comment": comment_key,

@@ -124,7 +124,7 @@ class Bumps:
 
     def bump(self) -> bool:
         try:
-            self.client.eval(BUMP, 1, self.key, _fresh_start())  # type: ignore[no-untyped-call]
+            self.client.eval(BUMP, 1, self.key, _fresh_start())
         except redis.RedisError:
             self.pending.set()
             self._retry_later()
@@ -148,7 +148,7 @@ class Bumps:
             time.sleep(RETRY_SECONDS)
             if self.pending.is_set():
                 with suppress(redis.RedisError):
-                    self.client.eval(BUMP, 1, self.key, _fresh_start())  # type: ignore[no-untyped-call]
+                    self.client.eval(BUMP, 1, self.key, _fresh_start())
                     self.pending.clear()
 
 
@@ -164,18 +164,18 @@ def init_app(app: Flask) -> None:
 
 
 def store() -> LRU:
-    return current_app.extensions["conduit.cache"]  # type: ignore[no-any-return]
+    return current_app.extensions["conduit.cache"]
 
 
 def generation() -> int | None:
     """The site's generation (read once per request); None when it cannot be read."""
     if "generation" in g:
-        return g.generation  # type: ignore[no-any-return]
+        return g.generation
     if has_request_context() and READ_AT_THE_DOOR in request.environ:
         g.generation = request.environ.pop(READ_AT_THE_DOOR)  # None too: not asked twice
     else:
         g.generation = _read_generation()
-    return g.generation  # type: ignore[no-any-return]
+    return g.generation
 
 
 def _read_generation() -> int | None:
@@ -239,7 +239,7 @@ def remember(key: Hashable, compute: Callable[[], T], size: int | None = None) -
         return compute()
     found = store().get((now, key))
     if found is not None:
-        return found  # type: ignore[no-any-return]
+        return found
     value = compute()
     store().put((now, key), value, size)
     return value

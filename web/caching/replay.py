@@ -68,7 +68,7 @@ class Replay:
             return self._ask(where, environ, start_response)
         made_at, *found = kept
         if now is not None and made_at == now:
-            return self._give(tuple(found), environ, start_response, started)  # type: ignore[arg-type]
+            return self._give(tuple(found), environ, start_response, started)
         environ[READ_AT_THE_DOOR] = now  # the app reads it once, not twice
         return self._ask(where, environ, start_response)
 

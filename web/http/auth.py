@@ -108,8 +108,8 @@ def members_only(view: V) -> V:
     answered the same way.
     """
     guarded = login_required(view)
-    guarded.members_only = True  # type: ignore[attr-defined]
-    return guarded  # type: ignore[return-value]
+    guarded.members_only = True
+    return guarded
 
 
 def current_member() -> User | None:

@@ -14,9 +14,10 @@
 """
 
 from datetime import timedelta
+from typing import cast
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, flash, g, jsonify, redirect, request, url_for
+from flask import Flask, current_app, flash, g, jsonify, redirect, request, url_for
 from flask_babel import format_timedelta, gettext
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
@@ -24,6 +25,7 @@ from markupsafe import Markup
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
+from werkzeug.wrappers import Response
 
 from web.db import rollback_quietly
 from web.http.auth import current_member, login_manager, safe_next
@@ -171,7 +173,7 @@ def handle_http_error(error: HTTPException) -> Response:
     if error.description and error.description != type(error).description:
         message = error.description  # a specific reason given with abort(code, reason)
     if error.response is not None:  # an answer prepared where the error was raised
-        return error.response
+        return cast(Response, error.response)
     if code == 429:
         return error_page(code, gettext(title), retry_message(), error.get_headers())
     # Keep headers werkzeug sets for some errors (Allow on 405). An abort's own reason
@@ -209,7 +211,7 @@ def sign_in_required() -> Response:
     destination = url_for("auth.login", next=_origin_page())
     flash(gettext(SIGN_IN_FIRST))
     if wants_fragment():
-        response = Response(status=401)
+        response = current_app.response_class(status=401)
         response.vary.add("HX-Request")
         response.headers["HX-Redirect"] = destination
         return response

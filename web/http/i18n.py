@@ -11,13 +11,14 @@ from functools import lru_cache
 from typing import Any
 
 from babel import Locale
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import Babel, LazyString, get_locale, get_translations, gettext
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
+from werkzeug.wrappers import Response
 
 from web.languages import DEFAULT, LANGUAGES, Language
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, current_app, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import gettext
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
@@ -30,6 +30,7 @@ from limits.storage import Storage
 from redis import RedisError
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response
 
 from web import db, users
 from web.db import get_session
@@ -124,6 +125,10 @@ class DatabaseStorage(Storage):
 View = Callable[..., Any]
 # What a counter storage raises when it cannot be reached (limits wraps some of them).
 STORAGE_ERRORS = (RedisError, SQLAlchemyError, StorageError, ConnectionError, TimeoutError)
+
+
+# What may answer a breach itself; Flask-Limiter names flask's Response, ours are werkzeug's.
+Breach = Callable[[RequestLimit], Any]
 
 
 def init_app(app: Flask) -> None:
@@ -240,7 +245,7 @@ def _failed(response: Response) -> bool:
 
 
 def limit_attempts(
-    on_breach: Callable[[RequestLimit], Response | None] | None = None,
+    on_breach: Breach | None = None,
 ) -> Callable[[View], View]:
     """Limit sign-in and sign-up POSTs: every attempt per client address, and failed
     ones per email address from that client address (a correct password from an
@@ -271,7 +276,7 @@ def _resets_per_address() -> str:
 
 
 def limit_resets(
-    on_breach: Callable[[RequestLimit], Response | None] | None = None,
+    on_breach: Breach | None = None,
 ) -> Callable[[View], View]:
     """Limit password-reset requests: per client address, and the mails one email
     address may be sent (counted apart from sign-ins, which they never hold up)."""

@@ -16,13 +16,13 @@
   `Vary: HX-Request`. Errors are answered by `web.http.errors` with the same pieces.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
 from babel.dates import format_date as babel_date
@@ -191,10 +191,8 @@ def page_of(name: str, page: Any) -> str:
 
 def status_messages() -> list[Message]:
     """Flashed messages from earlier requests, then this response's announcements."""
-    flashed = [
-        Message(text, category == "error")
-        for category, text in get_flashed_messages(with_categories=True)
-    ]
+    pairs = cast(list[tuple[str, str]], get_flashed_messages(with_categories=True))
+    flashed = [Message(text, category == "error") for category, text in pairs]
     return [*flashed, *g.get("announcements", [])]
 
 
@@ -230,7 +228,8 @@ def here() -> str:
 
 def component(name: str, *args: Any, **kwargs: Any) -> Markup:
     """Render one component: the macro named like the file components/<name>.html."""
-    return Markup(current_app.jinja_env.globals[name](*args, **kwargs))
+    macro = cast(Callable[..., str], current_app.jinja_env.globals[name])
+    return Markup(macro(*args, **kwargs))
 
 
 def render(

@@ -13,7 +13,8 @@ import sys
 import time
 import uuid
 
-from flask import Flask, Response, g, request
+from flask import Flask, g, request
+from werkzeug.wrappers import Response
 
 from web.db import sql_stats
 

@@ -5,8 +5,9 @@ from collections.abc import Iterable
 from ipaddress import ip_address, ip_network
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response
 
 # Scripts and styles from this origin only: no inline code, no eval (htmx is configured
 # by its meta tag). Pictures may come from https URLs members give as their avatar.

@@ -12,12 +12,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
-from flask import Flask, Request, Response
+from flask import Flask, Request
 from flask import request as flask_request
 from flask.sessions import SecureCookieSessionInterface
 from flask_session.redis import RedisSession, RedisSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.local import LocalProxy
+from werkzeug.wrappers import Response
 
 from web.infra.redis_clients import client as redis_client
 

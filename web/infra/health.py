@@ -8,8 +8,9 @@ configured; 503 otherwise.
 from typing import Any
 
 import redis
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response
 
 from web.db import engine
 from web.infra.migrate import is_current

@@ -4,10 +4,12 @@ Deterministic (a fixed random seed), so re-running adds nothing that is already 
 users are matched by username, articles by title and author.
 """
 
+import io
 import random
 import sys
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TextIO, cast
 
 import click
 from faker import Faker
@@ -86,7 +88,7 @@ def seed_demo(*, session: Session, users: int, articles: int, progress: bool = F
     now = utcnow()
     steps = range(articles)
     with click.progressbar(
-        steps, label="Writing articles", file=sys.stderr if progress else _Null()
+        steps, label="Writing articles", file=cast(TextIO, sys.stderr) if progress else _Null()
     ) as bar:
         for i in bar:
             # Draw everything for article i even when it exists, so article i+1 is stable.
@@ -197,7 +199,7 @@ def _markdown_body(fake: Faker, rng: random.Random) -> str:
     return "\n\n".join(parts)
 
 
-class _Null:
+class _Null(io.StringIO):
     """A file that swallows the progress bar when it is not wanted."""
 
     def write(self, _text: str) -> int:

@@ -7,9 +7,10 @@ Lookups and permissions are the domain's (it raises NotFound, Moved or NotAllowe
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext
 from markupsafe import Markup
+from werkzeug.wrappers import Response
 
 from web.articles import (
     ArticleDetail,
@@ -30,7 +31,7 @@ from web.http.forms import ArticleForm, CommentForm, PreviewForm
 from web.http.rendering import announce, component, render, respond, target, wants_fragment
 from web.languages import N_
 from web.markdown import render_markdown
-from web.models import Article
+from web.models import Article, id_of
 from web.problems import NotFound
 from web.submissions import Replayed
 
@@ -105,7 +106,7 @@ def new() -> Response:
         try:
             article = create_article(
                 session=get_session(),
-                author_id=signed_in_member().id,
+                author_id=id_of(signed_in_member()),
                 title=form.title.data,
                 description=form.description.data,
                 body=form.body.data,
@@ -176,7 +177,7 @@ def _already_saved(article_id: int) -> Response:
 @members_only
 def edit(slug: str) -> Response:
     session = get_session()
-    editor_id = signed_in_member().id
+    editor_id = id_of(signed_in_member())
     article = editable_article(session=session, slug=slug, user_id=editor_id)
     form = ArticleForm(obj=article)
     if request.method == "GET":
@@ -206,7 +207,7 @@ def edit(slug: str) -> Response:
 def publish(slug: str) -> Response:
     """A draft's Publish button on its page. Pressed again (another tab, a replayed
     form), it says so and changes nothing."""
-    editor_id = signed_in_member().id
+    editor_id = id_of(signed_in_member())
     article, now = publish_article(session=get_session(), slug=slug, editor_id=editor_id)
     flash(
         gettext("Your article is published.")
@@ -224,7 +225,7 @@ def delete(slug: str) -> Response:
     With JS the article page's form asks with a confirm dialog and sends
     confirmed=yes; without JS the same form lands here first.
     """
-    editor_id = signed_in_member().id
+    editor_id = id_of(signed_in_member())
     if request.method == "POST" and request.form.get("confirmed") == "yes":
         gone = delete_article(session=get_session(), slug=slug, editor_id=editor_id)
         flash(gettext("“%(title)s” is deleted.", title=gone.title))
@@ -247,7 +248,7 @@ def unfavorite_article(slug: str) -> Response:
 
 def _set_favorite(slug: str, on: bool) -> Response:
     viewer = signed_in_member()
-    article = set_favorite(session=get_session(), slug=slug, user_id=viewer.id, on=on)
+    article = set_favorite(session=get_session(), slug=slug, user_id=id_of(viewer), on=on)
     message = (
         gettext("Added to your favorites: “%(title)s”.", title=article.title)
         if on
@@ -327,7 +328,7 @@ def delete_comment_view(slug: str, comment_id: int) -> Response:
     try:
         delete_comment(
             session=get_session(), slug=slug, comment_id=comment_id,
-            user_id=signed_in_member().id,
+            user_id=id_of(signed_in_member()),
         )  # fmt: skip
     except NotFound as missing:
         if missing.subject != "comment":

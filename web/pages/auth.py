@@ -1,11 +1,14 @@
 """Sign up, sign in, sign out, the sign-up form's inline checks, and choosing a new
 password through an emailed link."""
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext
 from flask_limiter import RequestLimit
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
 
 from web.db import get_session
 from web.http.auth import current_member, next_from_request, password_changed, sign_in, sign_out
@@ -53,7 +56,7 @@ def _too_many(limit: RequestLimit) -> Response:
     return _page(template, form, status=429)
 
 
-def _page(template: str, form: FlaskForm, status: int | None = None, **context: object) -> Response:
+def _page(template: str, form: FlaskForm, status: int | None = None, **context: Any) -> Response:
     failed = form.errors or form.form_errors
     code = status or (422 if failed else 200)
     return render(template, form=form, next=next_from_request(""), status=code, **context)

@@ -1,9 +1,10 @@
 """Confirming email addresses: the emailed link, sending it again, and the reminder
 a member sees until their address is confirmed."""
 
-from flask import Blueprint, Response, flash, redirect, session, url_for
+from flask import Blueprint, flash, redirect, session, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from web.db import get_session
 from web.email_addresses import confirm, confirm_token

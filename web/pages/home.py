@@ -1,7 +1,8 @@
 """The home page: your feed, the global feed or a tag's feed, and popular tags."""
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import gettext
+from werkzeug.wrappers import Response
 
 from web.articles import list_articles, popular_tags
 from web.caching.generation import POPULAR_TAGS

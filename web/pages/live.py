@@ -3,14 +3,16 @@ comments and favorites, and the feeds' "n new articles" notice. See web.infra.li
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
+from flask import Blueprint, current_app, request, stream_with_context, url_for
 from flask_babel import get_locale
+from werkzeug.wrappers import Response
 
 from web.articles import find_article
 from web.db import get_session
 from web.http.auth import current_member
 from web.http.rendering import component
 from web.infra import live
+from web.models import id_of
 from web.users import followed_ids
 
 bp = Blueprint("live", __name__, url_prefix="/live")
@@ -33,7 +35,7 @@ def feed() -> Response:
     viewer = current_member()
     wants: Callable[[live.Event], bool]
     if request.args.get("feed") == "following" and viewer is not None:
-        authors = followed_ids(session=get_session(), follower_id=viewer.id)
+        authors = followed_ids(session=get_session(), follower_id=id_of(viewer))
         wants = lambda event: event.actor_id in authors  # noqa: E731
         href = url_for("home.index", feed="following")
     elif tag:
@@ -58,10 +60,10 @@ def _stream(topic: live.Topic, start: str | None) -> Response:
     client = request.remote_addr or ""
     refused = hub.open(client, config["LIVE_STREAMS_MAX"], config["LIVE_STREAMS_PER_CLIENT"])
     if refused == "busy":  # the browser tries again in a moment, maybe on another server
-        return Response("Busy: try again shortly.", 503, {"Retry-After": "5"},
+        return current_app.response_class("Busy: try again shortly.", 503, {"Retry-After": "5"},
                         mimetype="text/plain")  # fmt: skip
     if refused:
-        return Response("Too many live-update streams from this address.", 429,
+        return current_app.response_class("Too many live-update streams from this address.", 429,
                         {"Retry-After": "30"}, mimetype="text/plain")  # fmt: skip
 
     events = live.stream(
@@ -72,7 +74,7 @@ def _stream(topic: live.Topic, start: str | None) -> Response:
         lifetime=config["LIVE_STREAM_SECONDS"],
         release=lambda: hub.close(client),
     )
-    return Response(
+    return current_app.response_class(
         stream_with_context(events),
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},

@@ -1,7 +1,8 @@
 """Profiles: a member's articles or favorites, and following them."""
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext
+from werkzeug.wrappers import Response
 
 from web.articles import list_articles
 from web.db import get_session
@@ -9,6 +10,7 @@ from web.http.auth import current_member, members_only, next_from_request, signe
 from web.http.errors import sign_in_required
 from web.http.rendering import announce, component, page_of, render, respond, wants_fragment
 from web.languages import N_
+from web.models import id_of
 from web.pages.articles import ARTICLE_PLACES, pressed_place
 from web.pagination import page_number
 from web.users import get_profile, set_following
@@ -91,7 +93,7 @@ def unfollow_user(username: str) -> Response:
 def _set_following(username: str, following: bool) -> Response:
     viewer = signed_in_member()
     profile = set_following(
-        session=get_session(), follower_id=viewer.id, username=username, following=following
+        session=get_session(), follower_id=id_of(viewer), username=username, following=following
     )
     message = (
         gettext("You now follow %(name)s.", name=profile.username)

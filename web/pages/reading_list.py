@@ -5,8 +5,9 @@ keeps their pages out of the visitors' page cache, web.caching.answers) and join
 account's at sign-in (web.http.auth.sign_in).
 """
 
-from flask import Blueprint, Response, current_app, g, request, session
+from flask import Blueprint, current_app, g, request, session
 from flask_babel import gettext
+from werkzeug.wrappers import Response
 
 from web import reading_list as domain
 from web.articles import find_article
@@ -26,11 +27,11 @@ def reading_list() -> list[int]:
     if "reading_list" not in g:
         member = current_member()
         g.reading_list = (
-            domain.saved_ids(session=get_session(), user_id=member.id)
+            domain.saved_ids(session=get_session(), user_id=id_of(member))
             if member is not None
             else list(session.get(domain.SESSION_KEY, []))
         )
-    return g.reading_list  # type: ignore[no-any-return]
+    return g.reading_list
 
 
 def _keep_for_visitor(ids: list[int]) -> None:
@@ -77,7 +78,7 @@ def _set_saved(slug: str, on: bool) -> Response:
     article_id = id_of(article)
     if member is not None:
         change = domain.save if on else domain.remove
-        change(session=db, user_id=member.id, article_id=article_id)
+        change(session=db, user_id=id_of(member), article_id=article_id)
         g.pop("reading_list", None)
     else:
         ids = reading_list()

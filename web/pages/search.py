@@ -2,8 +2,9 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, current_app, request
 from flask_babel import gettext, ngettext
+from werkzeug.wrappers import Response
 
 from web.bounds import SEARCH_MAX
 from web.db import get_session

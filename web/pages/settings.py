@@ -1,7 +1,8 @@
 """A member's settings, and the theme and language preferences every reader can set."""
 
-from flask import Blueprint, Response, flash, redirect, request, session, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_babel import gettext
+from werkzeug.wrappers import Response
 
 from web.db import get_session
 from web.http.auth import (
@@ -16,7 +17,7 @@ from web.http.i18n import SESSION_KEY as LANGUAGE_KEY
 from web.http.rendering import announce, layout_block, render, respond, wants_fragment
 from web.infra import mail
 from web.languages import LANGUAGES, N_
-from web.models import User
+from web.models import User, id_of
 from web.pages.email_addresses import send_confirmation
 from web.users import (
     THEMES,
@@ -40,7 +41,7 @@ bp = Blueprint("settings", __name__)
 @members_only
 def edit() -> Response:
     user = signed_in_member()
-    form = SettingsForm(obj=user, user_id=user.id)
+    form = SettingsForm(obj=user, user_id=id_of(user))
     if form.validate_on_submit():
         if form.new_password.data and not check_password(user, form.current_password.data):
             form.current_password.errors.append(gettext("That is not your current password."))

@@ -9,7 +9,8 @@ import math
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from web.articles import addresses, bodies_of, find_articles
 from web.bounds import PAGE_MAX
@@ -94,8 +95,9 @@ def sitemap_part(number: int) -> Response:
 
 
 def _urlset(entries: list[tuple[str, datetime]], *, with_home: bool) -> Response:
-    urls = [(url_for("articles.show", slug=slug, _external=True), updated)
-            for slug, updated in entries]  # fmt: skip
+    urls: list[tuple[str, datetime | None]] = [
+        (url_for("articles.show", slug=slug, _external=True), updated) for slug, updated in entries
+    ]
     if with_home:
         urls.insert(0, (url_for("home.index", _external=True), None))
     return _validated(render_template("syndication/sitemap.xml", urls=urls), "application/xml")
@@ -111,7 +113,7 @@ def robots() -> Response:
 
 
 def _validated(body: str, mimetype: str, last_modified: datetime | None = None) -> Response:
-    response = Response(body, mimetype=mimetype)
+    response = current_app.response_class(body, mimetype=mimetype)
     response.add_etag()
     if last_modified is not None:
         response.last_modified = last_modified
