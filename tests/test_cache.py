@@ -82,7 +82,7 @@ def test_each_visitor_gets_their_own_csrf_token_and_it_works(app, hello):
     assert crossed.post("/theme", data={"theme": "dark", "csrf_token": first}).status_code == 400
 
 
-def test_members_pages_are_never_cached_nor_served_from_cache(app, hello):
+def test_a_members_page_is_never_kept_by_a_browser_nor_served_to_anyone_else(app, hello):
     visitor = app.test_client()
     visitor.get("/article/hello")  # cached for visitors
     AuthActions(hello).login()
@@ -155,3 +155,14 @@ def test_a_members_page_is_keyed_by_what_the_account_shows_never_its_secrets():
 
     assert {"username", "image", "language", "theme"} <= set(ACCOUNT_AS_SHOWN)
     assert not {"password_hash", "token_epoch", "kept_token"} & set(ACCOUNT_AS_SHOWN)
+
+
+def test_only_reads_marked_as_served_again_are_kept(app):
+    from web.caching.answers import _served_again
+
+    with app.test_request_context():
+        kept = {name for name in app.view_functions if _served_again(name)}
+    pages = {"home.index", "articles.show", "profiles.show", "search.index"}
+    reads = {"list_articles", "get_article", "tags", "list_comments", "get_comment",
+             "get_profile", "list_profile_articles", "list_favorites"}  # fmt: skip
+    assert kept == pages | {f"{mount}.{read}" for mount in ("api", "realworld") for read in reads}

@@ -17,6 +17,7 @@ from web.http import (
     errors,
     i18n,
     limits,
+    reader,
     rendering,
     requestlog,
     security,
@@ -63,6 +64,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
+    reader.init_app(app)
     limits.init_app(app)
     mail.init_app(app)
     live.init_app(app)

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 from web.api.conditions import representation, with_validators
 from web.api.errors import ApiError
 from web.api.tokens import authenticate
+from web.caching.answers import served_again
 from web.http.boundary import CONTROL_RULE, NESTED_TOO_DEEPLY, control_fields
 from web.http.limits import limit_writes
 
@@ -100,6 +101,8 @@ def operation(
             return with_validators(view(**kwargs))
 
         view_func = limit_writes(endpoint) if method != "GET" and auth == "required" else endpoint
+        if method == "GET" and auth != "required":  # no token: the same for every visitor
+            view_func = served_again(view_func)
         # A trailing slash names the same resource (clients add one): the same answer,
         # no redirect (browsers do not follow one on a preflighted request).
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=view_func, methods=[method],

@@ -26,7 +26,8 @@ before the app runs.
 """
 
 import hashlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request, session
 from flask_babel import get_locale
@@ -34,7 +35,6 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import inspect as sa_inspect
 from werkzeug.wrappers import Response
 
-from web.api.operations import MOUNTS
 from web.caching.generation import generation, store
 from web.caching.replay import MARK
 from web.http.auth import current_member
@@ -51,15 +51,19 @@ KEPT_HEADERS = (
     "Content-Type", "Vary", "Cache-Control", "Link",
     "HX-Push-Url", "HX-Replace-Url", "HX-Reswap",
 )  # fmt: skip
-API_READS = (
-    "list_articles", "get_article", "list_comments", "get_comment", "get_profile",
-    "list_profile_articles", "list_favorites", "tags",
-)  # fmt: skip
-# The pages and API reads that are the same for every visitor (opt-in, by endpoint).
-CACHEABLE = frozenset({
-    "home.index", "articles.show", "profiles.show", "search.index",
-    *(f"{mount}.{read}" for mount in MOUNTS for read in API_READS),
-})  # fmt: skip
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def served_again(view: V) -> V:
+    """Mark a read whose answer is the same for every reader with the same choices: it
+    is kept and served again until the next write (opt-in, on the view itself)."""
+    view.served_again = True  # type: ignore[attr-defined]
+    return view
+
+
+def _served_again(endpoint: str | None) -> bool:
+    view = current_app.view_functions.get(endpoint or "")
+    return getattr(view, "served_again", False)
 
 
 # A member's page depends on what the account shows (name, picture, language, theme...):
@@ -98,7 +102,7 @@ def _reader() -> tuple[Any, ...] | None:
 
 
 def _key() -> tuple[Any, ...] | None:
-    if request.method not in ("GET", "HEAD") or request.endpoint not in CACHEABLE:
+    if request.method not in ("GET", "HEAD") or not _served_again(request.endpoint):
         return None
     now = generation()  # read before anything the page shows
     if now is None:

@@ -10,8 +10,9 @@ tags...), the reader's language, whether they are signed in, whether it is their
 favorite and on their reading list, and the page it sits on (its forms come back
 there). A write changes the values, hence the key: nothing is ever stale, and nothing
 needs deleting. The one personal thing in them, the session's CSRF token, is kept as a
-placeholder and filled in for each reader. Members' pages, never cached whole, are
-mostly made of these pieces.
+placeholder and filled in for each reader. A member's page, kept whole only until
+the next write anywhere (web.caching.answers), is mostly made of these pieces, so
+rendering it again after a write is cheap.
 
 A component remembered here must take everything it shows from its arguments or from
 its key's facts: `tests/test_fragments.py` renders pages both ways and compares them.
@@ -30,8 +31,8 @@ from web.caching.answers import with_token, without_token
 from web.caching.generation import store
 from web.comments import CommentView
 from web.http.auth import current_member
+from web.http.reader import reading_list
 from web.http.rendering import Component, here
-from web.pages.reading_list import reading_list
 
 
 class Remembered(Component):

@@ -1,15 +1,16 @@
 """What is computed once and reused, and how it never goes stale.
 
 The site's *generation* is a number that every write changing what pages show moves
-on: the domain calls `changed()` after it commits. It lives where every app server
-reads it, Redis when REDIS_URL is set and otherwise the database (table site_state),
-and everything cached is keyed by it. So a write is visible on the next read, on any
+on: the domain notes such writes (web.changes) and `changed()` runs once each commits
+(web.caching.writes). It lives where every app server reads it, Redis when REDIS_URL
+is set and otherwise the database (table site_state), and everything cached is keyed
+by it. So a write is visible on the next read, on any
 app server, and nothing ever needs deleting: old entries simply stop being asked for.
 
 The values themselves live in each process, in a bounded LRU (`LRU`): pages and API
-answers for visitors (web.caching.answers), the popular tags, list totals. Nothing personal
-is cached. Writes made outside the app (a script, SQL by hand) are picked up within
-`MAX_AGE` seconds. If the generation cannot be read, nothing is served from cache.
+answers (web.caching.answers: a member's only to that member), rendered fragments
+(web.caching.fragments), the popular tags and list totals (web.reuse). Writes made
+outside the app (a script, SQL by hand) are picked up within `MAX_AGE` seconds. If the generation cannot be read, nothing is served from cache.
 """
 
 import sqlite3

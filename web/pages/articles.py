@@ -24,6 +24,7 @@ from web.articles import (
     set_favorite,
     update_article,
 )
+from web.caching.answers import served_again
 from web.comments import add_comment, count_comments, delete_comment, list_comments
 from web.db import get_session
 from web.http.auth import current_member, members_only, next_from_request, signed_in_member
@@ -72,6 +73,7 @@ def _show(slug: str, comment_form: CommentForm | None = None, status: int = 200)
 
 
 @bp.get("/article/<slug>")
+@served_again
 def show(slug: str) -> Response:
     if target() == FAVORITES_LIVE:
         return _favorite_buttons(slug)

@@ -5,6 +5,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from web.articles import list_articles, popular_tags
+from web.caching.answers import served_again
 from web.caching.generation import POPULAR_TAGS
 from web.db import get_session
 from web.http.auth import current_member
@@ -19,6 +20,7 @@ YOURS = "following"
 
 
 @bp.get("/")
+@served_again
 def index() -> Response:
     viewer = current_member()
     tag = request.args.get("tag") or None

@@ -5,6 +5,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from web.articles import list_articles
+from web.caching.answers import served_again
 from web.db import get_session
 from web.http.auth import current_member, members_only, next_from_request, signed_in_member
 from web.http.errors import sign_in_required
@@ -29,6 +30,7 @@ FOLLOW_PLACES = (*ARTICLE_PLACES, "profile")
 
 
 @bp.get("/profile/<username>")
+@served_again
 def show(username: str) -> Response:
     viewer = current_member()
     profile = get_profile(

@@ -5,7 +5,7 @@ keeps their pages out of the visitors' page cache, web.caching.answers) and join
 account's at sign-in (web.http.auth.sign_in).
 """
 
-from flask import Blueprint, current_app, g, request, session
+from flask import Blueprint, current_app, g, request
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
@@ -13,33 +13,13 @@ from web import reading_list as domain
 from web.articles import find_article
 from web.db import get_session
 from web.http.auth import current_member
+from web.http.reader import keep_for_visitor, reading_list
 from web.http.rendering import announce, component, page_of, render, wants_fragment
 from web.models import id_of
 from web.pages.articles import toggled
 from web.pagination import offset_for, page_number
 
 bp = Blueprint("reading_list", __name__)
-
-
-@bp.app_template_global()
-def reading_list() -> list[int]:
-    """The reader's saved article ids, last saved first (read once per request)."""
-    if "reading_list" not in g:
-        member = current_member()
-        g.reading_list = (
-            domain.saved_ids(session=get_session(), user_id=id_of(member))
-            if member is not None
-            else list(session.get(domain.SESSION_KEY, []))
-        )
-    return g.reading_list
-
-
-def _keep_for_visitor(ids: list[int]) -> None:
-    g.reading_list = ids
-    if ids:
-        session[domain.SESSION_KEY] = ids
-    else:
-        session.pop(domain.SESSION_KEY, None)  # an empty list: a plain visitor again
 
 
 @bp.get("/reading-list")
@@ -55,7 +35,7 @@ def index() -> Response:
         window = ids[offset_for(number, size) : offset_for(number, size) + size]
         gone = set(window) - {article.id for article in page.items}
         if gone:
-            _keep_for_visitor([i for i in ids if i not in gone])
+            keep_for_visitor([i for i in ids if i not in gone])
     if wants_fragment():
         announce(page_of(gettext("Reading list"), page))
     return render("reading_list/index.html", parts=("feed",), page=page)
@@ -83,7 +63,7 @@ def _set_saved(slug: str, on: bool) -> Response:
     else:
         ids = reading_list()
         kept = domain.with_article(ids, article_id) if on else [i for i in ids if i != article_id]
-        _keep_for_visitor(kept)
+        keep_for_visitor(kept)
     message = (
         gettext("Saved to your reading list: “%(title)s”.", title=article.title)
         if on

@@ -7,6 +7,7 @@ from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response
 
 from web.bounds import SEARCH_MAX
+from web.caching.answers import served_again
 from web.db import get_session
 from web.http.auth import current_member
 from web.http.rendering import announce, current_url, render, target, wants_fragment
@@ -17,6 +18,7 @@ bp = Blueprint("search", __name__)
 
 
 @bp.get("/search")
+@served_again
 def index() -> Response:
     query = request.args.get("q", "")[:SEARCH_MAX].strip()
     viewer = current_member()
