@@ -10,7 +10,8 @@ app server, and nothing ever needs deleting: old entries simply stop being asked
 The values themselves live in each process, in a bounded LRU (`LRU`): pages and API
 answers (web.caching.answers: a member's only to that member), rendered fragments
 (web.caching.fragments), the popular tags and list totals (web.reuse). Writes made
-outside the app (a script, SQL by hand) are picked up within `MAX_AGE` seconds. If the generation cannot be read, nothing is served from cache.
+outside the app (a script, SQL by hand) are picked up within `MAX_AGE` seconds. If the
+generation cannot be read, nothing is served from cache.
 """
 
 import sqlite3

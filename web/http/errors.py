@@ -15,7 +15,6 @@
 
 from datetime import timedelta
 from typing import cast
-from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, g, jsonify, redirect, request, url_for
 from flask_babel import format_timedelta, gettext
@@ -35,6 +34,8 @@ from web.http.rendering import (
     announce,
     component,
     current_url,
+    here,
+    local_part,
     render,
     respond,
     target,
@@ -221,20 +222,9 @@ def sign_in_required() -> Response:
 def _origin_page() -> str:
     """Where the reader was: this page for a GET, else the page that sent the form."""
     if request.method == "GET":
-        return request.full_path.rstrip("?")
-    referrer = request.referrer or ""
-    candidates = [current_url(), request.form.get("next"), _local(referrer)]
+        return here()
+    candidates = [current_url(), request.form.get("next"), local_part(request.referrer)]
     return next((safe_next(c) for c in candidates if c and safe_next(c, "") != ""), "/")
-
-
-def _local(url: str) -> str | None:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.netloc and parts.netloc != request.host:
-        return None
-    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 # How long to wait before trying again while the database cannot be reached.

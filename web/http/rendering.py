@@ -201,11 +201,16 @@ def current_url() -> str | None:
 
     None when the request does not say, or names another site or a malformed URL.
     """
-    raw = htmx.current_url if htmx else None
-    if not raw:
+    return local_part(htmx.current_url if htmx else None)
+
+
+def local_part(url: str | None) -> str | None:
+    """The path and query of `url` when it names a page of this site (no host, or this
+    request's), else None: another site's, or malformed."""
+    if not url:
         return None
     try:
-        parts = urlsplit(raw)
+        parts = urlsplit(url)
     except ValueError:  # e.g. "http://[" from a hand-made request
         return None
     if parts.netloc and parts.netloc != request.host:
