@@ -27,7 +27,8 @@ from web.articles import (
 from web.caching.answers import served_again
 from web.comments import add_comment, count_comments, delete_comment, list_comments
 from web.db import get_session
-from web.http.auth import current_member, members_only, next_from_request, signed_in_member
+from web.http.actions import ARTICLE_PLACES, acted
+from web.http.auth import current_member, members_only, signed_in_member
 from web.http.forms import ArticleForm, CommentForm, PreviewForm
 from web.http.rendering import announce, component, render, respond, target, wants_fragment
 from web.languages import N_
@@ -40,7 +41,6 @@ bp = Blueprint("articles", __name__)
 
 # An article's page shows its favorite and follow buttons twice: in the banner and at
 # the end of the text. A list shows one favorite button per article ("list").
-ARTICLE_PLACES = ("banner", "end")
 PREVIEW = "preview"  # the editor's Preview button (JS off): show, do not save
 # The editor's other buttons. Without either (Enter in a field, a scripted post), a new
 # article is published (as it always was) and a draft stays a draft.
@@ -262,29 +262,16 @@ def _set_favorite(slug: str, on: bool) -> Response:
 def toggled(
     kind: str, article: Any, message: str, *args: Any, also: Iterable[Markup] = ()
 ) -> Response:
-    """The answer to an article's toggle button (`<kind>_button`: favorite, save).
-    Without JS, back to the page with the message. With htmx, the pressed button in
-    place, its twin on the article's page and `also` out-of-band, the message announced."""
-    if not wants_fragment():
-        flash(message)
-        return redirect(next_from_request(url_for("articles.show", slug=article.slug)), 303)
-    announce(message)
-    button = f"{kind}_button"
-    place = pressed_place(f"{kind}-{article.id}-", (*ARTICLE_PLACES, "list"))
-    twins = [p for p in ARTICLE_PLACES if p != place] if place in ARTICLE_PLACES else []
-    return respond(
-        component(button, article, *args, place=place),
-        oob=[*(component(button, article, *args, place=p, oob=True) for p in twins), *also],
+    """The answer to an article's toggle button (`<kind>_button`: favorite, save), on
+    its page or in a list."""
+    return acted(
+        message,
+        back=url_for("articles.show", slug=article.slug),
+        button=lambda place, oob: component(f"{kind}_button", article, *args, place=place, oob=oob),
+        prefix=f"{kind}-{article.id}-",
+        places=(*ARTICLE_PLACES, "list"),
+        also=also,
     )
-
-
-def pressed_place(prefix: str, places: tuple[str, ...]) -> str:
-    """Which of a thing's buttons was pressed: the target's id is `<prefix><place>`.
-
-    Anything else (no target, a hand-made request) counts as the last of `places`.
-    """
-    where = (target() or "").removeprefix(prefix)
-    return where if where in places else places[-1]
 
 
 @bp.post("/article/<slug>/comments", endpoint="add_comment")

@@ -1,18 +1,18 @@
 """Profiles: a member's articles or favorites, and following them."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from web.articles import list_articles
 from web.caching.answers import served_again
 from web.db import get_session
-from web.http.auth import current_member, members_only, next_from_request, signed_in_member
+from web.http.actions import ARTICLE_PLACES, acted
+from web.http.auth import current_member, members_only, signed_in_member
 from web.http.errors import sign_in_required
-from web.http.rendering import announce, component, page_of, render, respond, wants_fragment
+from web.http.rendering import announce, component, page_of, render, wants_fragment
 from web.languages import N_
 from web.models import id_of
-from web.pages.articles import ARTICLE_PLACES, pressed_place
 from web.pagination import page_number
 from web.users import get_profile, set_following
 
@@ -102,14 +102,10 @@ def _set_following(username: str, following: bool) -> Response:
         if following
         else gettext("You no longer follow %(name)s.", name=profile.username)
     )
-    if not wants_fragment():
-        flash(message)
-        return redirect(next_from_request(url_for("profiles.show", username=profile.username)), 303)
-    announce(message)
-    # The pressed button is swapped in place; on an article page its twin follows.
-    place = pressed_place(f"follow-{profile.id}-", FOLLOW_PLACES)
-    twins = [p for p in ARTICLE_PLACES if p != place] if place in ARTICLE_PLACES else []
-    return respond(
-        component("follow_button", profile, viewer, place=place),
-        oob=[component("follow_button", profile, viewer, place=p, oob=True) for p in twins],
+    return acted(
+        message,
+        back=url_for("profiles.show", username=profile.username),
+        button=lambda place, oob: component("follow_button", profile, viewer, place=place, oob=oob),
+        prefix=f"follow-{profile.id}-",
+        places=FOLLOW_PLACES,
     )
