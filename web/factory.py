@@ -38,9 +38,7 @@ csrf = CSRFProtect()
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app from the environment; `test_config` overrides settings in tests."""
-    app = site.Conduit(
-        "web", static_folder=str(rendering.ROOT / "static"), instance_relative_config=True
-    )
+    app = site.Conduit("web", static_folder=str(rendering.STATIC), instance_relative_config=True)
     app.config.from_mapping(config.load(app.instance_path))
     if test_config is not None:
         app.config.from_mapping(test_config)

@@ -47,7 +47,17 @@ from web import bounds
 from web.http.site import here_absolute
 from web.pictures import is_picture_url
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+PACKAGE = Path(__file__).resolve().parent.parent  # web/
+
+
+def _folder(name: str) -> Path:
+    """components/ and static/ sit beside web/ in the repository, inside it once installed."""
+    inside = PACKAGE / name
+    return inside if inside.is_dir() else PACKAGE.parent / name
+
+
+COMPONENTS = _folder("components")
+STATIC = _folder("static")
 
 htmx = HTMX()
 
@@ -104,11 +114,11 @@ def init_app(app: Flask) -> None:
     htmx.init_app(app)
     app.jinja_loader = ChoiceLoader(
         [
-            FileSystemLoader(Path(__file__).parent.parent / "templates"),
-            PrefixLoader({"components": FileSystemLoader(ROOT / "components")}),
+            FileSystemLoader(PACKAGE / "templates"),
+            PrefixLoader({"components": FileSystemLoader(COMPONENTS)}),
         ]
     )
-    for path in sorted((ROOT / "components").glob("*.html")):
+    for path in sorted(COMPONENTS.glob("*.html")):
         app.jinja_env.globals[path.stem] = Component(app, path.stem)
     app.jinja_env.globals["url_for"] = url_for
     app.jinja_env.globals["htmx_config"] = HTMX_CONFIG

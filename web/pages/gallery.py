@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from web.articles import ArticleDetail, ArticlePreview
 from web.comments import CommentView
 from web.http.forms import CommentForm, RegisterForm
-from web.http.rendering import ROOT, Message
+from web.http.rendering import COMPONENTS, Message
 from web.models import User
 from web.pagination import Page
 from web.search import SearchResult
@@ -39,7 +39,7 @@ class Component:
 def components() -> list[Component]:
     """Every component with its doc comment and its examples, by name."""
     found = []
-    for path in sorted((ROOT / "components").glob("*.html")):
+    for path in sorted(COMPONENTS.glob("*.html")):
         source = path.read_text()
         doc = source.split("-#}", 1)[0].removeprefix("{#-").strip()
         block = _EXAMPLES.search(source)
