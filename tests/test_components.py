@@ -7,7 +7,7 @@ import pytest
 
 from web.articles import ArticlePreview
 from web.db import dispose
-from web.http.rendering import ROOT, Message
+from web.http.rendering import COMPONENTS, Message
 from web.pagination import Page
 from web.users import Profile
 
@@ -29,9 +29,9 @@ def macro(app):
 
 
 def test_every_component_file_defines_one_macro_named_like_it():
-    from web.http.rendering import ROOT
+    from web.http.rendering import COMPONENTS
 
-    for path in sorted((ROOT / "components").glob("*.html")):
+    for path in sorted(COMPONENTS.glob("*.html")):
         source = path.read_text()
         assert source.startswith("{#-"), f"{path.name} documents its parameters first"
         assert re.findall(r"{% macro (\w+)\(", source) == [path.stem], path.name
@@ -170,7 +170,7 @@ def test_every_component_documents_examples_and_each_renders(client):
     from web.pages.gallery import components
 
     every = components()
-    assert len(every) == len(list((ROOT / "components").glob("*.html")))
+    assert len(every) == len(list(COMPONENTS.glob("*.html")))
     index = client.get("/_components/").text
     for component in every:
         assert component.examples, f"{component.name} documents no example"

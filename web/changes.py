@@ -9,7 +9,7 @@ notes are dropped, so nothing is announced that did not happen.
 
 from dataclasses import dataclass, field
 
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 PENDING = "conduit.changes"
 

@@ -6,9 +6,11 @@ raises NotAllowed. Each write commits.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select as RowSelect
 
 from web.articles import find_article
 from web.changes import noted
@@ -34,7 +36,7 @@ class CommentView:
         return " ".join(words[:6]) + ("…" if len(words) > 6 else "")
 
 
-def _query(viewer_id: int | None):  # type: ignore[no-untyped-def]
+def _query(viewer_id: int | None) -> RowSelect[*tuple[Any, ...]]:
     return select(
         col(Comment.id).label("id"),
         col(Comment.body).label("body"),
@@ -44,7 +46,7 @@ def _query(viewer_id: int | None):  # type: ignore[no-untyped-def]
     ).join(User, col(User.id) == Comment.author_id)
 
 
-def _view(row) -> CommentView:  # type: ignore[no-untyped-def]
+def _view(row: Any) -> CommentView:  # a row of labelled columns, read by name
     return CommentView(
         id=row.id,
         body=row.body,

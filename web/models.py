@@ -74,6 +74,11 @@ def id_of(row: "User | Article | Comment | Tag") -> int:
     return row.id
 
 
+def id_or_none(row: "User | Article | Comment | Tag | None") -> int | None:
+    """`id_of(row)`, or None for no row (a visitor: no viewer)."""
+    return None if row is None else id_of(row)
+
+
 class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=USERNAME_MAX)

@@ -9,14 +9,10 @@ from web.api import schemas
 from web.api.conditions import require_current
 from web.api.operations import operation, respond
 from web.db import get_session
-from web.models import User, id_of
+from web.models import User, id_of, id_or_none
 from web.search import find_matches
 
 TAG = "Articles"
-
-
-def _viewer_id(viewer: User | None) -> int | None:
-    return viewer.id if viewer is not None else None
 
 
 @operation(
@@ -33,7 +29,7 @@ def list_articles(viewer: User | None, query: schemas.ArticleQuery) -> Response:
         matches, total = find_matches(
             session=session,
             query=query.q,
-            viewer_id=_viewer_id(viewer),
+            viewer_id=id_or_none(viewer),
             window=current_app.config["SEARCH_WINDOW"],
             **span,
         )
@@ -41,7 +37,7 @@ def list_articles(viewer: User | None, query: schemas.ArticleQuery) -> Response:
         return respond(show.article_list(items, total, **span))
     items, total = domain.find_articles(
         session=session,
-        viewer_id=_viewer_id(viewer),
+        viewer_id=id_or_none(viewer),
         tag=query.tag,
         author=query.author,
         favorited_by=query.favorited,
@@ -90,7 +86,7 @@ def create_article(viewer: User, body: schemas.NewArticleRequest) -> Response:
 
 
 def _read(slug: str, viewer: User | None) -> domain.ArticleDetail:
-    return domain.get_article(session=get_session(), slug=slug, viewer_id=_viewer_id(viewer))
+    return domain.get_article(session=get_session(), slug=slug, viewer_id=id_or_none(viewer))
 
 
 @operation(

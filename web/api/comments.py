@@ -9,7 +9,7 @@ from web.api import schemas
 from web.api.conditions import require_current
 from web.api.operations import operation, respond
 from web.db import get_session
-from web.models import User, id_of
+from web.models import User, id_of, id_or_none
 
 TAG = "Comments"
 
@@ -20,9 +20,7 @@ TAG = "Comments"
 )  # fmt: skip
 def list_comments(slug: str, viewer: User | None) -> Response:
     """All of the article's comments, oldest first, each with its author's profile."""
-    found = domain.comments_of(
-        session=get_session(), slug=slug, viewer_id=viewer.id if viewer else None
-    )
+    found = domain.comments_of(session=get_session(), slug=slug, viewer_id=id_or_none(viewer))
     return respond(
         schemas.MultipleCommentsResponse(comments=[show.comment(c, slug) for c in found])
     )
@@ -49,7 +47,7 @@ def _one(slug: str, comment_id: int, viewer: User | None) -> schemas.SingleComme
         session=get_session(),
         slug=slug,
         comment_id=comment_id,
-        viewer_id=viewer.id if viewer else None,
+        viewer_id=id_or_none(viewer),
     )
     return schemas.SingleCommentResponse(comment=show.comment(found, slug))
 

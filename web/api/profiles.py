@@ -8,7 +8,7 @@ from web.api import schemas
 from web.api.operations import operation, respond
 from web.articles import find_articles
 from web.db import get_session
-from web.models import User, id_of
+from web.models import User, id_of, id_or_none
 from web.problems import NotFound
 
 TAG = "Profile"
@@ -22,7 +22,7 @@ def get_profile(username: str, viewer: User | None) -> Response:
     """A member as others see them (never their email); `following` says whether the
     reader follows them."""
     found = members.get_profile(
-        session=get_session(), username=username, viewer_id=viewer.id if viewer else None
+        session=get_session(), username=username, viewer_id=id_or_none(viewer)
     )
     return respond(schemas.ProfileResponse(profile=show.profile(found)))
 
@@ -64,7 +64,7 @@ def _articles(
     favorites: bool = False,
     drafts: bool = False,
 ) -> Response:
-    viewer_id = viewer.id if viewer else None
+    viewer_id = id_or_none(viewer)
     session = get_session()
     member = members.get_profile(session=session, username=username, viewer_id=viewer_id)
     if drafts and member.id != viewer_id:

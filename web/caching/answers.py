@@ -57,7 +57,7 @@ V = TypeVar("V", bound=Callable[..., Any])
 def served_again(view: V) -> V:
     """Mark a read whose answer is the same for every reader with the same choices: it
     is kept and served again until the next write (opt-in, on the view itself)."""
-    view.served_again = True  # type: ignore[attr-defined]
+    view.served_again = True  # type: ignore[attr-defined]  # a mark, read with getattr
     return view
 
 

@@ -152,4 +152,4 @@ def _current(environ: dict[str, Any], headers: list[tuple[str, str]]) -> bool:
 
 def init_app(app: Flask) -> None:
     """Call before web.http.security wraps the app, so this sits inside its proxy fix."""
-    app.wsgi_app = Replay(app, app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = Replay(app, app.wsgi_app)  # type: ignore[method-assign]  # WSGI middleware wraps the app

@@ -16,7 +16,7 @@ COMMITTED = "conduit.committed-changes"
 
 
 def _committed(session: Session) -> None:
-    session.info[COMMITTED] = changes.taken(session)  # type: ignore[arg-type]
+    session.info[COMMITTED] = changes.taken(session)
 
 
 def _ended(session: Session, transaction: SessionTransaction) -> None:
@@ -24,7 +24,7 @@ def _ended(session: Session, transaction: SessionTransaction) -> None:
     transaction that ended without committing leaves its notes behind unread."""
     if transaction.parent is not None:
         return
-    changes.taken(session)  # type: ignore[arg-type]
+    changes.taken(session)
     notes = session.info.pop(COMMITTED, None)
     if not notes:
         return

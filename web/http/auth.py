@@ -14,7 +14,7 @@ from web.db import get_session
 from web.http import i18n
 from web.infra import mail
 from web.languages import LANGUAGES
-from web.models import User, id_of
+from web.models import User, id_of, id_or_none
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -122,6 +122,11 @@ def member_language() -> str | None:
     """The language the signed-in member chose (None: none, or a visitor)."""
     user = current_member()
     return user.language if user is not None else None
+
+
+def current_member_id() -> int | None:
+    """The signed-in member's id, or None for a visitor."""
+    return id_or_none(current_member())
 
 
 def signed_in_member() -> User:

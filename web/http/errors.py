@@ -13,6 +13,7 @@
   htmx, a 303 otherwise.
 """
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import cast
 
@@ -86,10 +87,12 @@ def is_api_request() -> bool:
     return request.path == "/api" or request.path.startswith("/api/")
 
 
-def json_error(code: int, errors: dict[str, list[str]], headers: object = ()) -> Response:
+def json_error(
+    code: int, errors: dict[str, list[str]], headers: Iterable[tuple[str, str]] = ()
+) -> Response:
     response = jsonify({"errors": errors})
     response.status_code = code
-    for name, value in headers:  # type: ignore[attr-defined]
+    for name, value in headers:
         if name.lower() != "content-type":
             response.headers[name] = value
     return response

@@ -68,7 +68,7 @@ def _networks(specs: Iterable[str]) -> Iterable[Any]:
 
 
 def init_app(app: Flask) -> None:
-    app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["FORWARDED_ALLOW_IPS"])  # type: ignore[method-assign]
+    app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["FORWARDED_ALLOW_IPS"])  # type: ignore[method-assign]  # WSGI middleware wraps the app
     production = app.config["CONDUIT_ENV"] == "production"
 
     @app.after_request

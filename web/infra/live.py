@@ -186,7 +186,7 @@ class RedisBroker:
         self._loaded = threading.Event()  # the history is in the hub (or Redis is away)
 
     def publish(self, fields: dict[str, str]) -> None:
-        self.writer.xadd(self.key, fields, maxlen=HISTORY, approximate=True)  # type: ignore[arg-type]
+        self.writer.xadd(self.key, fields, maxlen=HISTORY, approximate=True)  # type: ignore[arg-type]  # redis-py wants bytes-or-str keys
 
     def listening(self) -> Hub:
         """The hub, fed by this process's reader thread (started on first use, so each
@@ -206,11 +206,12 @@ class RedisBroker:
         while not self.hub.closing.is_set():
             try:
                 if last is None:  # what Redis keeps, oldest first: the history to replay
+                    # redis-py types each command as sync or async: this client is sync.
                     recent: list[Any] = client.xrevrange(self.key, count=self.hub.history)  # type: ignore[assignment]
                     self.hub.add(_events(reversed(recent)))
                     last = self.hub.last_id()
                     self._loaded.set()
-                found: list[Any] | None = client.xread({self.key: last}, block=5000, count=100)  # type: ignore[assignment]
+                found: list[Any] | None = client.xread({self.key: last}, block=5000, count=100)  # type: ignore[assignment]  # sync
                 for _stream, entries in found or []:
                     self.hub.add(_events(entries))
                     last = self.hub.last_id()

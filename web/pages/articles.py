@@ -28,7 +28,7 @@ from web.caching.answers import served_again
 from web.comments import add_comment, count_comments, delete_comment, list_comments
 from web.db import get_session
 from web.http.actions import ARTICLE_PLACES, acted
-from web.http.auth import current_member, members_only, signed_in_member
+from web.http.auth import current_member, current_member_id, members_only, signed_in_member
 from web.http.forms import ArticleForm, CommentForm, PreviewForm
 from web.http.rendering import announce, component, render, respond, target, wants_fragment
 from web.languages import N_
@@ -48,23 +48,20 @@ PUBLISH, DRAFT = "publish", "draft"
 DRAFT_SAVED = N_("Your draft is saved. Only you can see it until you publish it.")
 
 
-def _viewer_id() -> int | None:
-    viewer = current_member()
-    return viewer.id if viewer else None
-
-
 FAVORITES_LIVE = "favorites-live"  # the page's hidden element a favorites update refreshes
 
 
 def _show(slug: str, comment_form: CommentForm | None = None, status: int = 200) -> Response:
     session = get_session()
-    article = get_article(session=session, slug=slug, viewer_id=_viewer_id())
+    article = get_article(session=session, slug=slug, viewer_id=current_member_id())
     return render(
         "articles/show.html",
         parts=("comments",),
         article=article,
         body=render_markdown(article.body),
-        comments=list_comments(session=session, article_id=article.id, viewer_id=_viewer_id()),
+        comments=list_comments(
+            session=session, article_id=article.id, viewer_id=current_member_id()
+        ),
         form=comment_form or CommentForm(),
         status=status,
         # The comments alone, fetched after a live update: their count comes along.
@@ -82,7 +79,7 @@ def show(slug: str) -> Response:
 
 def _favorite_buttons(slug: str) -> Response:
     """After a live update: both favorite buttons of the page, as this reader sees them."""
-    article = get_article(session=get_session(), slug=slug, viewer_id=_viewer_id())
+    article = get_article(session=get_session(), slug=slug, viewer_id=current_member_id())
     viewer = current_member()
     buttons = [
         component("favorite_button", article, viewer, place=place, oob=True)
@@ -94,7 +91,7 @@ def _favorite_buttons(slug: str) -> Response:
 @bp.get("/article/<slug>/comments")
 def comments(slug: str) -> Response:
     """The comment form's address, opened directly: the article, at its comments."""
-    article = find_article(session=get_session(), slug=slug, viewer_id=_viewer_id())
+    article = find_article(session=get_session(), slug=slug, viewer_id=current_member_id())
     return redirect(url_for("articles.show", slug=article.slug, _anchor="comments"), 303)
 
 

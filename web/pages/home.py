@@ -11,6 +11,7 @@ from web.db import get_session
 from web.http.auth import current_member
 from web.http.errors import sign_in_required
 from web.http.rendering import announce, page_of, render, wants_fragment
+from web.models import id_or_none
 from web.pagination import page_number
 from web.reuse import reused
 
@@ -35,7 +36,7 @@ def index() -> Response:
         session=session,
         page=page_number(request.args.get("page")),
         size=current_app.config["FEED_PAGE_SIZE"],
-        viewer_id=viewer.id if viewer else None,
+        viewer_id=id_or_none(viewer),
         tag=tag,
         followed_by=viewer.id if yours and viewer else None,
     )

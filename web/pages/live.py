@@ -12,7 +12,7 @@ from web.db import get_session
 from web.http.auth import current_member
 from web.http.rendering import component
 from web.infra import live
-from web.models import id_of
+from web.models import id_of, id_or_none
 from web.users import followed_ids
 
 bp = Blueprint("live", __name__, url_prefix="/live")
@@ -21,7 +21,7 @@ bp = Blueprint("live", __name__, url_prefix="/live")
 @bp.get("/article/<slug>")
 def article(slug: str) -> Response:
     viewer = current_member()
-    viewer_id = viewer.id if viewer else None
+    viewer_id = id_or_none(viewer)
     found = find_article(session=get_session(), slug=slug, viewer_id=viewer_id)
     # A page that missed too much refetches its comments and buttons: nothing to say.
     topic = live.article_topic(found.slug, viewer_id, stale=lambda: "")

@@ -12,7 +12,7 @@ from web.http.auth import current_member, members_only, signed_in_member
 from web.http.errors import sign_in_required
 from web.http.rendering import announce, component, page_of, render, wants_fragment
 from web.languages import N_
-from web.models import id_of
+from web.models import id_of, id_or_none
 from web.pagination import page_number
 from web.users import get_profile, set_following
 
@@ -33,9 +33,7 @@ FOLLOW_PLACES = (*ARTICLE_PLACES, "profile")
 @served_again
 def show(username: str) -> Response:
     viewer = current_member()
-    profile = get_profile(
-        session=get_session(), username=username, viewer_id=viewer.id if viewer else None
-    )
+    profile = get_profile(session=get_session(), username=username, viewer_id=id_or_none(viewer))
     own = viewer is not None and viewer.id == profile.id
     tab = request.args.get("tab", "articles")
     if tab in OWN_TABS and viewer is None:  # e.g. signed out in another tab
@@ -46,7 +44,7 @@ def show(username: str) -> Response:
         session=get_session(),
         page=page_number(request.args.get("page")),
         size=current_app.config["FEED_PAGE_SIZE"],
-        viewer_id=viewer.id if viewer else None,
+        viewer_id=id_or_none(viewer),
         author_id=profile.id if tab in ("articles", "drafts") else None,
         favorited_by=profile.id if tab == "favorited" else None,
         drafts=tab == "drafts",

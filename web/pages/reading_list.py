@@ -15,7 +15,7 @@ from web.db import get_session
 from web.http.auth import current_member
 from web.http.reader import keep_for_visitor, reading_list
 from web.http.rendering import announce, component, page_of, render, wants_fragment
-from web.models import id_of
+from web.models import id_of, id_or_none
 from web.pages.articles import toggled
 from web.pagination import offset_for, page_number
 
@@ -29,7 +29,7 @@ def index() -> Response:
     size = current_app.config["FEED_PAGE_SIZE"]
     page = domain.listed(
         session=get_session(), ids=ids, page=number, size=size,
-        viewer_id=member.id if member else None,
+        viewer_id=id_or_none(member),
     )  # fmt: skip
     if member is None:  # forget what was deleted since the visitor saved it
         window = ids[offset_for(number, size) : offset_for(number, size) + size]
@@ -54,7 +54,7 @@ def unsave(slug: str) -> Response:
 def _set_saved(slug: str, on: bool) -> Response:
     member = current_member()
     db = get_session()
-    article = find_article(session=db, slug=slug, viewer_id=member.id if member else None)
+    article = find_article(session=db, slug=slug, viewer_id=id_or_none(member))
     article_id = id_of(article)
     if member is not None:
         change = domain.save if on else domain.remove

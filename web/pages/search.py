@@ -11,6 +11,7 @@ from web.caching.answers import served_again
 from web.db import get_session
 from web.http.auth import current_member
 from web.http.rendering import announce, current_url, render, target, wants_fragment
+from web.models import id_or_none
 from web.pagination import page_number
 from web.search import search_articles
 
@@ -27,7 +28,7 @@ def index() -> Response:
         query=query,
         page=page_number(request.args.get("page")),
         size=current_app.config["FEED_PAGE_SIZE"],
-        viewer_id=viewer.id if viewer else None,
+        viewer_id=id_or_none(viewer),
         window=current_app.config["SEARCH_WINDOW"],
     )
     if wants_fragment():

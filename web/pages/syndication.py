@@ -52,9 +52,11 @@ def by_author(username: str) -> Response:
     return _feed(f"Conduit: articles by {member.username}", page, author_id=member.id)
 
 
-def _feed(title: str, page_url: str, **filters: object) -> Response:
+def _feed(
+    title: str, page_url: str, *, tag: str | None = None, author_id: int | None = None
+) -> Response:
     session = get_session()
-    items, _ = find_articles(session=session, offset=0, limit=ENTRIES, **filters)  # type: ignore[arg-type]
+    items, _ = find_articles(session=session, offset=0, limit=ENTRIES, tag=tag, author_id=author_id)
     bodies = bodies_of(session=session, ids=[item.id for item in items])
     updated = max((item.updated_at for item in items), default=EPOCH)
     xml = render_template(
