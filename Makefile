@@ -37,7 +37,7 @@ $(STAMPS)/catalogs: $(STAMPS)/python $(CATALOGS)
 	@touch $@
 
 # Extract every marked message (babel.cfg) and bring each catalog up to date; new
-# messages are left untranslated (tests/test_i18n.py names them until they are done).
+# messages are left untranslated (tests/pages/test_i18n.py names them until they are done).
 translations: $(STAMPS)/python
 	$(BIN)/pybabel extract --mapping-file babel.cfg --keyword _l --keyword N_ --sort-output \
 	  --add-location file --project Conduit --copyright-holder Conduit \

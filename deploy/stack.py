@@ -1,7 +1,7 @@
 """Run the production shape on this machine: a PostgreSQL database of its own, two
 gunicorn app servers on Redis, and nginx in front (deploy/nginx.conf.j2).
 
-Used by the scale-out test (tests/test_scaleout.py) and the soak script
+Used by the scale-out test (tests/system/test_scaleout.py) and the soak script
 (deploy/soak.py). Everything it starts is stopped, and its database dropped, on exit.
 """
 

@@ -13,6 +13,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 os.environ["CONDUIT_ENV"] = "testing"
 
@@ -25,7 +26,7 @@ from sqlmodel import Session, SQLModel
 
 from tests.mailbox import Inbox
 from web import create_app
-from web.db import dispose
+from web.db import dispose, engine_of
 from web.infra.migrate import upgrade
 
 SERVER_URL = os.environ.get("DATABASE_URL", "")
@@ -144,7 +145,7 @@ def runner(app: Flask) -> FlaskCliRunner:
 def queries(app: Flask) -> Iterator[list[str]]:
     """SQL statements the app runs during the test, in order."""
     statements: list[str] = []
-    engine = app.extensions["conduit.db"]
+    engine = engine_of(app)
 
     def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         statements.append(statement)
@@ -154,10 +155,27 @@ def queries(app: Flask) -> Iterator[list[str]]:
     event.remove(engine, "before_cursor_execute", record)
 
 
+def costs(client: FlaskClient, queries: list[str], *urls: str, **kwargs: Any) -> list[int]:
+    """How many SQL statements each GET costs, in order."""
+    found = []
+    for url in urls:
+        queries.clear()
+        assert client.get(url, **kwargs).status_code == 200, url
+        found.append(len(queries))
+    return found
+
+
+def assert_constant(found: list[int], *, at_most: int) -> None:
+    """Costs measured on lists of different lengths: the same for each (nothing is asked
+    per row), and no more than `at_most`."""
+    assert len(set(found)) == 1, f"the cost grows with the list: {found}"
+    assert found[0] <= at_most, f"{found[0]} statements, more than {at_most}"
+
+
 @pytest.fixture
 def db(app: Flask) -> Iterator[Session]:
     """A session for arranging and checking data, separate from the requests' sessions."""
-    with Session(app.extensions["conduit.db"], expire_on_commit=False) as session:
+    with Session(engine_of(app), expire_on_commit=False) as session:
         yield session
 
 

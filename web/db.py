@@ -103,7 +103,12 @@ def init_app(app: Flask) -> None:
 
 
 def engine() -> Engine:
-    return current_app.extensions[EXTENSION]
+    return engine_of(current_app)
+
+
+def engine_of(app: Flask) -> Engine:
+    """The app's engine, outside a request (scripts, tests)."""
+    return app.extensions[EXTENSION]  # set by init_app
 
 
 class QuickReaders:

@@ -15,7 +15,7 @@ the next write anywhere (web.caching.answers), is mostly made of these pieces, s
 rendering it again after a write is cheap.
 
 A component remembered here must take everything it shows from its arguments or from
-its key's facts: `tests/test_fragments.py` renders pages both ways and compares them.
+its key's facts: `tests/caching/test_fragments.py` renders pages both ways and compares them.
 Setting `REMEMBER_FRAGMENTS = False` renders every piece afresh.
 """
 

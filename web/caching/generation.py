@@ -166,7 +166,12 @@ def init_app(app: Flask) -> None:
 
 
 def store() -> LRU:
-    return current_app.extensions["conduit.cache"]
+    return store_of(current_app)
+
+
+def store_of(app: Flask) -> LRU:
+    """The app's in-process store, outside a request (tests)."""
+    return app.extensions["conduit.cache"]  # set by init_app
 
 
 def generation() -> int | None:

@@ -237,7 +237,12 @@ def init_app(app: Flask) -> None:
 
 
 def broker() -> MemoryBroker | RedisBroker:
-    return current_app.extensions["conduit.live"]
+    return broker_of(current_app)
+
+
+def broker_of(app: Flask) -> MemoryBroker | RedisBroker:
+    """The app's broker, outside a request (tests, shutdown)."""
+    return app.extensions["conduit.live"]  # set by init_app
 
 
 def publish(kind: str, **fields: object) -> None:

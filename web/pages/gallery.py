@@ -2,7 +2,7 @@
 examples, each rendered on a page of its own, from sample data.
 
 The examples are read from each component's doc comment ("Example:" / "Examples:"),
-so the documentation is what gets rendered, tested (tests/test_components.py) and
+so the documentation is what gets rendered, tested (tests/pages/test_components.py) and
 checked by axe (e2e). Not registered in production.
 """
 

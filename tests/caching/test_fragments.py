@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import AuthActions, csrf_token
+from web.caching.generation import store_of
 
 TOKENS = re.compile(r'(name="(?:csrf_token|once)"[^>]*value=")[^"]+"')
 PAGES = (
@@ -80,7 +81,7 @@ def test_remembered_pages_match_fresh_ones_for_every_reader_and_state(app, reade
     remembered = pages_of(readers)
     served = pages_of(readers)  # whole pages, from the cache
     app.config["REMEMBER_FRAGMENTS"] = False
-    app.extensions["conduit.cache"].clear()
+    store_of(app).clear()
     fresh = pages_of(readers)
     assert fresh.keys() == remembered.keys() == served.keys()
     for key, html in fresh.items():

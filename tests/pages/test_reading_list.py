@@ -6,7 +6,7 @@ import re
 import pytest
 from sqlmodel import select
 
-from tests.conftest import AuthActions, csrf_token
+from tests.conftest import AuthActions, assert_constant, csrf_token
 from tests.factories import make_articles, make_user
 from web import reading_list
 from web.articles import create_article
@@ -160,7 +160,7 @@ def test_the_list_pages_and_costs_the_same_however_long(app, client, queries, db
         member.get(f"/reading-list?page={page}")
         costs.append(len(queries))
     # member, saved ids, previews, their tags
-    assert costs == [4, 4], queries
+    assert_constant(costs, at_most=4)
     empty = client.get("/reading-list").text
     assert "Nothing saved yet." in empty
     assert "Kept in this browser until you" in empty

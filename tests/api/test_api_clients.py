@@ -18,7 +18,7 @@ from tests.conftest import make_test_app
 from tests.servers import serving
 from web.db import dispose
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MOUNTS = ["/api", "/api/v1"]
 ORIGIN = "https://client.example"
 PASSWORD = "client password"

@@ -7,9 +7,9 @@ import feedparser
 import pytest
 from sqlmodel import select
 
+from tests.api.test_api import Api
 from tests.conftest import AuthActions, csrf_token
 from tests.factories import favorite, follow, make_articles, make_user
-from tests.test_api import Api
 from web.articles import create_article, find_articles, popular_tags, publish_article
 from web.models import Article, User, utcnow
 from web.problems import NotFound

@@ -17,8 +17,9 @@ from tests.conftest import AuthActions, csrf_token, make_test_app
 from tests.factories import follow, make_user
 from web.articles import create_article, publish_article, set_favorite
 from web.comments import add_comment, delete_comment
-from web.db import dispose
+from web.db import dispose, engine_of
 from web.infra import live
+from web.infra.live import broker_of
 from web.models import User
 
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/"}
@@ -33,7 +34,7 @@ def app(db_url: str) -> Iterator[Flask]:
 
 
 def hub(app: Flask) -> live.Hub:
-    return app.extensions["conduit.live"].listening()  # type: ignore[no-any-return]
+    return broker_of(app).listening()  # type: ignore[no-any-return]
 
 
 def published(app: Flask, after: str, slug: str, wait: float = 3) -> list[live.Event]:
@@ -265,7 +266,7 @@ def test_streams_are_limited_per_process_and_per_client(db_url, story):
 
 def test_a_stream_holds_no_database_connection(app, story):
     _writer, slug = story
-    engine = app.extensions["conduit.db"]
+    engine = engine_of(app)
     before = engine.pool.checkedout()  # the test's own session may hold one
     stream = Listener(app.test_client(), f"/live/article/{slug}")
     stream.next("hello")
@@ -396,7 +397,7 @@ def test_a_broker_that_cannot_be_reached_costs_the_live_update_only(app, story, 
     def unreachable(_fields: dict[str, str]) -> None:
         raise redis.ConnectionError("Redis is away")
 
-    app.extensions["conduit.live"].publish = unreachable
+    broker_of(app).publish = unreachable
     with app.app_context():
         comment = add_comment(session=db, slug=slug, author=reader, body="Still saved")
     assert comment.body == "Still saved"  # the write stands; a reload shows it

@@ -17,7 +17,7 @@ from web.db import dispose
 STRONG = "x" * 40
 SITE = "https://conduit.example"
 PRODUCTION = {"CONDUIT_ENV": "production", "SECRET_KEY": STRONG, "SITE_URL": SITE}
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

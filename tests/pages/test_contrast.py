@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-CSS = (Path(__file__).resolve().parent.parent / "static" / "css" / "conduit.css").read_text()
+CSS = (Path(__file__).resolve().parents[2] / "static" / "css" / "conduit.css").read_text()
 TOKEN = re.compile(r"(--[\w-]+):\s*light-dark\((#[0-9a-fA-F]{6}),\s*(#[0-9a-fA-F]{6})\)")
 TOKENS = {name: (light, dark) for name, light, dark in TOKEN.findall(CSS)}
 

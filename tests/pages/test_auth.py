@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from tests.conftest import AuthActions, csrf_token, from_address, make_test_app
-from web.db import dispose
+from web.db import dispose, engine_of
 from web.http.auth import safe_next
 
 
@@ -392,7 +392,7 @@ def test_database_counters_open_a_fresh_window_when_one_closes(db_url, monkeypat
     from web.http import limits
 
     app = _limited_app(db_url)
-    storage = limits.DatabaseStorage(engine=app.extensions["conduit.db"])
+    storage = limits.DatabaseStorage(engine=engine_of(app))
     clock = [1000.0]
     monkeypatch.setattr(limits.time, "time", lambda: clock[0])
     assert [storage.incr("k", 60) for _ in range(3)] == [1, 2, 3]

@@ -4,7 +4,7 @@ servers, and no modules import each other in a circle (a deferred import counts)
 import ast
 from pathlib import Path
 
-WEB = Path(__file__).resolve().parent.parent / "web"
+WEB = Path(__file__).resolve().parents[2] / "web"
 # The domain: rules and queries, callable from a script, a test or any request.
 DOMAIN = {
     "articles", "bounds", "changes", "comments", "email_addresses", "languages", "markdown",

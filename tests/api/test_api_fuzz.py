@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from web.api.tokens import issue_token
 from web.articles import create_article
+from web.db import engine_of
 from web.users import create_user
 
 CHECKS = [
@@ -40,7 +41,7 @@ def api_schema(app: Flask, request: pytest.FixtureRequest):  # type: ignore[no-u
 def fuzzer(app: Flask) -> str:
     """A member with one article, so some generated slugs and names can exist: the
     member's token."""
-    with Session(app.extensions["conduit.db"]) as session:
+    with Session(engine_of(app)) as session:
         user = create_user(
             session=session, username="fuzzer", email="fuzzer@example.com", password="fuzz-pass"
         )
@@ -65,7 +66,7 @@ CONTENT = ("article_fts", "comment", "favorite", "follow", "article_tag", "artic
 def start_afresh(app: Flask) -> str:
     """The database as the fuzzer first found it, so every scenario of the stateful
     phase starts from the same state (Hypothesis replays them): the new token."""
-    with app.extensions["conduit.db"].begin() as connection:
+    with engine_of(app).begin() as connection:
         for table in CONTENT:
             connection.execute(text(f"DELETE FROM {table}"))
     return fuzzer(app)

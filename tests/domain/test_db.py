@@ -6,7 +6,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
 from tests.conftest import ON_POSTGRES
-from web.db import get_session
+from web.db import engine_of, get_session
 from web.infra.migrate import include_object, is_current, upgrade
 
 
@@ -46,7 +46,7 @@ def test_a_connection_lost_before_teardown_never_turns_an_answer_into_a_500(
 
 @pytest.mark.skipif(ON_POSTGRES, reason="SQLite's pragmas; PostgreSQL has these built in")
 def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app):
-    with app.extensions["conduit.db"].connect() as connection:
+    with engine_of(app).connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
@@ -71,7 +71,7 @@ def _same_type_ignoring_sqlite_lengths(context, _inspected, _metadata, inspected
 
 @pytest.mark.filterwarnings(*REFLECTION_GAP)
 def test_migrations_create_exactly_the_models_schema(app):
-    engine = app.extensions["conduit.db"]
+    engine = engine_of(app)
     with engine.connect() as connection:
         opts = {
             "include_object": include_object,
@@ -89,14 +89,14 @@ def test_expression_indexes_exist(app):
         if ON_POSTGRES
         else "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'user'"
     )
-    with app.extensions["conduit.db"].connect() as connection:
+    with engine_of(app).connect() as connection:
         names = set(connection.execute(text(catalogue)).scalars())
     assert {"uq_user_username_lower", "uq_user_email_lower"} <= names
 
 
 @pytest.mark.filterwarnings(*REFLECTION_GAP)
 def test_every_foreign_key_column_is_indexed(app):
-    inspector = inspect(app.extensions["conduit.db"])
+    inspector = inspect(engine_of(app))
     for table in SQLModel.metadata.sorted_tables:
         indexed = [ix["column_names"] for ix in inspector.get_indexes(table.name)]
         indexed.append(inspector.get_pk_constraint(table.name)["constrained_columns"])
@@ -110,7 +110,7 @@ def test_downgrade_then_upgrade(app):
 
     from web.infra.migrate import alembic_config
 
-    engine = app.extensions["conduit.db"]
+    engine = engine_of(app)
     with app.app_context():
         command.downgrade(alembic_config(), "base")
         assert not is_current(engine)
@@ -130,7 +130,7 @@ def test_the_word_count_migration_counts_existing_articles(app):
 
     from web.infra.migrate import alembic_config
 
-    engine = app.extensions["conduit.db"]
+    engine = engine_of(app)
     with app.app_context():
         command.downgrade(alembic_config(), "0006")
         with engine.begin() as connection:

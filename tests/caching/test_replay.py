@@ -7,8 +7,9 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask, request_started
 
+from tests.api.test_api import Api
 from tests.conftest import csrf_token, make_test_app
-from tests.test_api import Api
+from web.caching.generation import store_of
 from web.db import dispose
 
 ORIGIN = "https://reader.example"
@@ -103,7 +104,7 @@ def test_a_matching_etag_gets_a_304(app, token, ran):
     assert stale.json["article"]["title"] == "Hello"
     assert ran == []
     # The same 304 as the app's own.
-    app.extensions["conduit.cache"].clear()
+    store_of(app).clear()
     own = visitor.get("/api/articles/hello", headers={"If-None-Match": tag})
     visitor.get("/api/articles/hello")  # kept again
     assert ran == ["/api/articles/hello"] * 2

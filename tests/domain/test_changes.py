@@ -5,12 +5,12 @@ write moves and tells nothing."""
 import pytest
 from flask import Flask
 
+from tests.caching.test_live import hub, published
 from tests.conftest import make_test_app
 from tests.factories import make_user
-from tests.test_live import hub, published
 from web import changes
 from web.articles import create_article, set_favorite
-from web.caching import generation as cache
+from web.caching.generation import _read_generation
 from web.db import dispose
 from web.infra import live
 from web.problems import Invalid
@@ -28,7 +28,7 @@ def app(db_url: str):
 
 def generation(app: Flask) -> int | None:
     with app.app_context():
-        return cache._read_generation()
+        return _read_generation()
 
 
 def test_a_committed_write_moves_the_generation_once_and_tells_open_pages(app, db):

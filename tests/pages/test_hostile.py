@@ -21,6 +21,7 @@ from sqlmodel import SQLModel
 
 from tests.conftest import AuthActions, csrf_token
 from tests.htmx_calls import parse
+from web.db import engine_of
 
 MEMBER_PAGES = ["/", "/?tag=htmx", "/article/hello", "/editor", "/editor/hello", "/settings",
                 "/profile/bob", "/profile/ana?tab=favorited", "/search?q=hello"]  # fmt: skip
@@ -114,7 +115,7 @@ def entries(client: FlaskClient, who: str, pages: list[str]) -> list[Entry]:
 
 def stored(app: Flask) -> dict[str, int]:
     """How many rows each table holds (rate-limit counters and form tokens aside)."""
-    engine = app.extensions["conduit.db"]
+    engine = engine_of(app)
     with engine.connect() as connection:
         return {
             table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()

@@ -72,7 +72,7 @@ def test_search_costs_constant_queries(app, client, queries, size):
     # the window of matches, the ranked page, previews, tags (+ the generation); on
     # PostgreSQL a query matching fewer than the window looks twice for its window
     postgres = app.config["DATABASE_URL"].startswith("postgres")
-    assert len(queries) == (5 if postgres else 4), queries
+    assert len(queries) <= (5 if postgres else 4), queries
 
 
 @pytest.mark.usefixtures("articles")

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
+from tests.api.test_api import PASSWORD, Api
 from tests.conftest import make_test_app
-from tests.test_api import PASSWORD, Api
 from web.db import dispose
 
 V1 = "/api/v1"

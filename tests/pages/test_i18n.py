@@ -22,7 +22,7 @@ from tests.factories import make_articles, make_user
 from web.languages import LANGUAGES
 from web.models import Article
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "web" / "translations"
 TRANSLATED = [code for code in LANGUAGES if code != "en"]
 

@@ -15,10 +15,10 @@ import yaml
 from sqlalchemy import text
 
 from tests.conftest import free_port, make_test_app
-from web.db import dispose
+from web.db import dispose, engine_of
 from web.http.security import CSP
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
     "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -174,7 +174,7 @@ def test_readyz_when_the_database_is_down():
 
 
 def test_readyz_when_migrations_are_pending(app):
-    engine = app.extensions["conduit.db"]
+    engine = engine_of(app)
     with engine.begin() as connection:
         head = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))

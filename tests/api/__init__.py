@@ -1,0 +1,1 @@
+"""The JSON API against its contract and as real clients use it."""

@@ -1,0 +1,1 @@
+"""What is kept and served again: always fresh, never another reader's."""

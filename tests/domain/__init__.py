@@ -1,0 +1,1 @@
+"""The domain on its own: rules and queries called directly, no requests."""

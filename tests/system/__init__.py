@@ -1,0 +1,1 @@
+"""The app as a whole and as deployed: settings, servers, faults, packaging."""
