@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -50,6 +51,7 @@ class Case:
     target: float | None = None  # the ratio to reach
     fresh: bool = False  # each request asks for a new search (`path` + two words): no cache
     connections: int | None = None  # wrk's, if not --connections
+    writes_per_second: float = 0  # favorites taken and given back while the row runs
 
 
 def cases(slug: str) -> list[Case]:
@@ -70,6 +72,8 @@ def cases(slug: str) -> list[Case]:
         Case("`GET /api/v1/tags`", "/api/v1/tags", target=0.50),
         Case("home `/`, member", "/", who="member", target=0.10),
         Case("article page, member", f"/article/{slug}", who="member", target=0.10),
+        # Every write moves the generation on: the member's pages are rendered again.
+        Case("home `/`, member, 4 writes a second", "/", who="member", writes_per_second=4),
         Case("`GET /api/articles/feed`, member", "/api/articles/feed", who="api"),
     ]
 
@@ -100,11 +104,45 @@ def wrk(
 
 
 def load(
-    app: str, case: Case, extra: list[str], seconds: int, connections: int, folder: Path
+    app: str,
+    case: Case,
+    extra: list[str],
+    seconds: int,
+    connections: int,
+    folder: Path,
+    writer: str = "",
+    slug: str = "",
 ) -> Result:
-    """One wrk run of `case` against the app (a new search script for each run)."""
+    """One wrk run of `case` against the app (a new search script for each run), with
+    its trickle of writes (by `writer`, an API token header, on the article `slug`)."""
     script = fresh_searches(folder, case.path) if case.fresh else None
-    return wrk(app + case.path, extra, seconds, connections, script)
+    with ExitStack() as stack:
+        if case.writes_per_second:
+            stack.enter_context(trickle(app, writer, slug, case.writes_per_second))
+        return wrk(app + case.path, extra, seconds, connections, script)
+
+
+@contextmanager
+def trickle(app: str, writer: str, slug: str, per_second: float) -> Iterator[None]:
+    """Favorite `slug` and take it back, `per_second` writes a second, in a thread."""
+    name, value = writer.split(": ", 1)
+    headers = {name: value, "User-Agent": AGENT}
+    stop = threading.Event()
+
+    def write() -> None:
+        on = True
+        while not stop.wait(1 / per_second):
+            method = requests.post if on else requests.delete
+            method(f"{app}/api/articles/{slug}/favorite", headers=headers, timeout=10)
+            on = not on
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=15)
 
 
 def _latency(out: str, which: str) -> float:
@@ -251,7 +289,8 @@ def main() -> None:
                "SITE_URL": "http://127.0.0.1", "DATABASE_URL": db_url,
                "WEB_CONCURRENCY": args.workers,
                "SIGNIN_LIMIT_PER_IP": "1000000 per minute",
-               "SIGNIN_LIMIT_PER_ACCOUNT": "1000000 per minute"}  # fmt: skip
+               "SIGNIN_LIMIT_PER_ACCOUNT": "1000000 per minute",
+               "API_WRITE_LIMIT": "1000000 per minute"}  # fmt: skip
         env.pop("REDIS_URL", None) if not os.environ.get("BENCH_REDIS") else None
         started = time.monotonic()
         subprocess.run([sys.executable, "-m", "flask", "--app", "web", "db", "upgrade"],
@@ -272,7 +311,8 @@ def main() -> None:
         for case in [case for case in cases(slug) if args.only in case.name]:
             extra = [*case.headers] + ([auth[case.who]] if case.who != "visitor" else [])
             connections = case.connections or args.connections
-            measure = partial(load, app, case, extra, connections=connections, folder=folder)
+            measure = partial(load, app, case, extra, connections=connections, folder=folder,
+                              writer=auth["api"], slug=slug)  # fmt: skip
             cold = measure(args.warmup)  # fills every worker's caches: shown, not counted
             ours, ceiling = [], []
             for _ in range(args.rounds):  # interleaved: both see the same machine
