@@ -1,18 +1,40 @@
 // Progressive enhancement for htmx swaps. Every page works without this file.
+//
+// Each behaviour is a named function; at the end, one listener per event runs the
+// behaviours that event needs, in order.
 "use strict";
 
+// How long to wait before moving focus off a removed item: the swap must be done.
+const FOCUS_AFTER_REMOVAL_MS = 60;
+// How long a refilled status region stays empty, so screen readers announce it anew.
+const REANNOUNCE_AFTER_MS = 100;
+
+// The control focused when the request started (a submit button disabled during the
+// request has lost focus by the time the answer comes).
+let focusedWhenSent = null;
+// Where focus was in a live region about to be refreshed: its item's index, its fallback.
+let liveFocus = null;
+
+// --- busy regions ---------------------------------------------------------------------
+
 // Mark a region busy while htmx fetches its new content.
-document.addEventListener("htmx:beforeRequest", (event) => {
+function markBusy(event) {
   event.detail.target?.setAttribute("aria-busy", "true");
-});
-document.addEventListener("htmx:afterRequest", (event) => {
+}
+function markDone(event) {
   event.detail.target?.removeAttribute("aria-busy");
-});
+}
+
+// --- focus ----------------------------------------------------------------------------
+
+function rememberFocus() {
+  focusedWhenSent = document.activeElement === document.body ? null : document.activeElement;
+}
 
 // An item removed from a list that names a fallback (data-focus-fallback), such as a
 // deleted comment, hands focus to the next item, or to the fallback when it was last.
 // (A removed element gets no settle event, so this checks once the swap is done.)
-document.addEventListener("htmx:beforeSwap", (event) => {
+function focusPastRemovedItem(event) {
   const target = event.detail.target;
   const list = target?.parentElement;
   const focused = document.activeElement === document.body ? focusedWhenSent : document.activeElement;
@@ -23,20 +45,15 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     if ((!active || active === document.body || !active.isConnected) && next?.isConnected) {
       next.focus();
     }
-  }, 60);
-});
+  }, FOCUS_AFTER_REMOVAL_MS);
+}
 
 // Never leave a keyboard user on <body> after a swap. htmx keeps focus on a control
-// whose id survives the swap, if it still had focus when the answer came; a submit
-// button disabled during the request (hx-disabled-elt) has lost it by then, so the
-// control focused when the request started is remembered and given focus back. When
-// the focused control was replaced instead, focus moves to the new content's landing
-// point (its heading, marked data-focus-after-swap).
-let focusedWhenSent = null;
-document.addEventListener("htmx:beforeRequest", () => {
-  focusedWhenSent = document.activeElement === document.body ? null : document.activeElement;
-});
-document.addEventListener("htmx:afterSettle", (event) => {
+// whose id survives the swap, if it still had focus when the answer came; otherwise the
+// control focused when the request started is given focus back. When that control was
+// replaced instead, focus moves to the new content's landing point (its heading, marked
+// data-focus-after-swap).
+function restoreFocus(event) {
   const active = document.activeElement;
   if (active && active !== document.body && active.isConnected) return;
   const before = focusedWhenSent;
@@ -46,90 +63,16 @@ document.addEventListener("htmx:afterSettle", (event) => {
     return;
   }
   const target = event.detail.target;
-  if (!target?.isConnected) return; // the swap removed it: see the removal rule above
+  if (!target?.isConnected) return; // the swap removed it: see focusPastRemovedItem
   const landing = target.querySelector("[data-focus-after-swap]") ?? document.getElementById("main");
   landing?.focus();
-});
-
-// A boosted navigation replaces <body> but not <html>: its language and direction come
-// from the page marks (#theme), e.g. after the language was changed in another tab.
-function followPageMarks() {
-  const marks = document.getElementById("theme");
-  if (!marks?.dataset.lang) return;
-  document.documentElement.lang = marks.dataset.lang;
-  document.documentElement.dir = marks.dataset.dir;
-}
-document.addEventListener("htmx:afterSettle", (event) => {
-  if (event.detail.target === document.body) followPageMarks();
-});
-document.addEventListener("htmx:historyRestore", followPageMarks);
-
-// A boosted navigation replaces <body>, status region included, and screen readers
-// do not announce a live region that arrives already filled: refill it after a beat.
-document.addEventListener("htmx:afterSettle", (event) => {
-  if (event.detail.target !== document.body) return;
-  const status = document.getElementById("status");
-  if (!status || !status.textContent.trim()) return;
-  const messages = Array.from(status.childNodes);
-  status.replaceChildren();
-  setTimeout(() => status.replaceChildren(...messages), 100);
-});
-
-// History snapshots keep the page's HTML, not what was typed: make the search box of a
-// saved page show the query that page is the result of (none outside search). The path
-// saved is the page being left (on Back, `location` already names the next one).
-document.addEventListener("htmx:beforeHistorySave", (event) => {
-  const box = document.getElementById("search-q");
-  if (!box) return;
-  const saved = new URL(event.detail.path, location.origin);
-  const query = saved.pathname === "/search" ? saved.searchParams.get("q") : "";
-  box.setAttribute("value", query ?? "");
-});
-
-// Say something in the page's status region (a polite live region).
-function announce(text, problem = false) {
-  const status = document.getElementById("status");
-  if (!status) return;
-  const line = document.createElement("p");
-  line.className = problem ? "status-message status-problem" : "status-message";
-  line.textContent = text;
-  status.replaceChildren(line);
-}
-function announceProblem(text) {
-  announce(text, true);
-}
-
-// Live updates (htmx's SSE extension, streams from web/infra/live.py). Each stream names its
-// events in data-live-events. What an event says is announced once in the status
-// region (its text: the feed's notice is HTML). Where to resume is kept in the stream's
-// address (`since`), because after an error the extension opens a new EventSource, which
-// sends no Last-Event-ID: an article page resumes after the last event it saw, a feed
-// from when it was shown (its notice counts everything since).
-document.addEventListener("htmx:sseOpen", (event) => {
-  const element = event.target;
-  const source = event.detail.source;
-  for (const name of (element.dataset.liveEvents ?? "").split(" ").filter(Boolean)) {
-    source.addEventListener(name, (message) => {
-      resumeFrom(element, message.lastEventId);
-      const said = new DOMParser().parseFromString(message.data, "text/html").body.textContent;
-      if (said.trim()) announce(said.trim().replace(/\s+/g, " "));
-    });
-  }
-});
-function resumeFrom(element, eventId) {
-  if (!eventId) return;
-  const address = new URL(element.getAttribute("sse-connect"), location.origin);
-  if (element.dataset.liveResume === "first" && address.searchParams.has("since")) return;
-  address.searchParams.set("since", eventId);
-  element.setAttribute("sse-connect", address.pathname + address.search);
 }
 
 // A region refreshed by a live update (data-live-region) keeps focus where it was: htmx
 // keeps it on an element whose id survives; when the focused item itself is gone (its
 // comment deleted in another tab), focus goes to the item now in its place, or to the
 // list's fallback, never to the top of the page.
-let liveFocus = null;
-document.addEventListener("htmx:beforeSwap", (event) => {
+function rememberLiveFocus(event) {
   const target = event.detail.target;
   liveFocus = null;
   if (!target?.hasAttribute("data-live-region") || !target.contains(document.activeElement)) {
@@ -140,18 +83,8 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     index: item ? Array.from(target.children).indexOf(item) : 0,
     fallback: target.dataset.focusFallback,
   };
-});
-document.addEventListener("htmx:afterSwap", (event) => {
-  // A list refreshed (for someone else's change) while the reader's own new item was on
-  // its way could hold that item twice: keep the one just added (the last).
-  const region = document.getElementById(event.detail.target?.id ?? "");
-  if (region?.hasAttribute("data-live-region")) {
-    const seen = new Set();
-    for (const item of Array.from(region.children).reverse()) {
-      if (item.id && seen.has(item.id)) item.remove();
-      seen.add(item.id);
-    }
-  }
+}
+function restoreLiveFocus(event) {
   if (!liveFocus) return;
   const kept = liveFocus;
   liveFocus = null;
@@ -163,23 +96,138 @@ document.addEventListener("htmx:afterSwap", (event) => {
   const items = list ? Array.from(list.children) : [];
   const next = items[Math.min(kept.index, items.length - 1)] ?? document.querySelector(kept.fallback);
   next?.focus();
-});
-document.addEventListener("htmx:sendError", () => {
-  announceProblem(document.getElementById("status")?.dataset.unreachable);
-});
-document.addEventListener("htmx:timeout", () => {
-  announceProblem(document.getElementById("status")?.dataset.timeout);
-});
+}
+
+// --- live regions ---------------------------------------------------------------------
+
+// A list refreshed (for someone else's change) while the reader's own new item was on
+// its way could hold that item twice: keep the one just added (the last).
+function dropRepeatedItems(event) {
+  const region = document.getElementById(event.detail.target?.id ?? "");
+  if (!region?.hasAttribute("data-live-region")) return;
+  const seen = new Set();
+  for (const item of Array.from(region.children).reverse()) {
+    if (item.id && seen.has(item.id)) item.remove();
+    seen.add(item.id);
+  }
+}
+
+// Live updates (htmx's SSE extension, streams from web/infra/live.py). Each stream names
+// its events in data-live-events. What an event says is announced once in the status
+// region (its text: the feed's notice is HTML). Where to resume is kept in the stream's
+// address (`since`), because after an error the extension opens a new EventSource, which
+// sends no Last-Event-ID: an article page resumes after the last event it saw, a feed
+// from when it was shown (its notice counts everything since).
+function listenToStream(event) {
+  const element = event.target;
+  const source = event.detail.source;
+  for (const name of (element.dataset.liveEvents ?? "").split(" ").filter(Boolean)) {
+    source.addEventListener(name, (message) => {
+      resumeFrom(element, message.lastEventId);
+      const said = new DOMParser().parseFromString(message.data, "text/html").body.textContent;
+      if (said.trim()) announce(said.trim().replace(/\s+/g, " "));
+    });
+  }
+}
+function resumeFrom(element, eventId) {
+  if (!eventId) return;
+  const address = new URL(element.getAttribute("sse-connect"), location.origin);
+  if (element.dataset.liveResume === "first" && address.searchParams.has("since")) return;
+  address.searchParams.set("since", eventId);
+  element.setAttribute("sse-connect", address.pathname + address.search);
+}
+
+// --- the page as a whole --------------------------------------------------------------
+
+// A boosted navigation replaces <body> but not <html>: its language and direction come
+// from the page marks (#theme), e.g. after the language was changed in another tab.
+function followPageMarks() {
+  const marks = document.getElementById("theme");
+  if (!marks?.dataset.lang) return;
+  document.documentElement.lang = marks.dataset.lang;
+  document.documentElement.dir = marks.dataset.dir;
+}
+
+// A boosted navigation replaces <body>, status region included, and screen readers do
+// not announce a live region that arrives already filled: refill it after a beat.
+function reannounceStatus() {
+  const status = document.getElementById("status");
+  if (!status || !status.textContent.trim()) return;
+  const messages = Array.from(status.childNodes);
+  status.replaceChildren();
+  setTimeout(() => status.replaceChildren(...messages), REANNOUNCE_AFTER_MS);
+}
+
+// History snapshots keep the page's HTML, not what was typed: make the search box of a
+// saved page show the query that page is the result of (none outside search). The path
+// saved is the page being left (on Back, `location` already names the next one).
+function keepSearchQuery(event) {
+  const box = document.getElementById("search-q");
+  if (!box) return;
+  const saved = new URL(event.detail.path, location.origin);
+  const query = saved.pathname === "/search" ? saved.searchParams.get("q") : "";
+  box.setAttribute("value", query ?? "");
+}
 
 // Signing out forgets the snapshots of this tab's history, so Back cannot show pages
 // of the member who just left; so does changing the language (no page in the old one).
-document.addEventListener("submit", (event) => {
+function forgetHistoryOnLeaving(event) {
   const form = event.target;
-  if (form instanceof HTMLFormElement && form.matches(".sign-out, .language-form")) {
-    try {
-      sessionStorage.removeItem("htmx-history-cache");
-    } catch {
-      // storage may be unavailable (private mode): nothing was kept then
-    }
+  if (!(form instanceof HTMLFormElement) || !form.matches(".sign-out, .language-form")) return;
+  try {
+    sessionStorage.removeItem("htmx-history-cache");
+  } catch {
+    // storage may be unavailable (private mode): nothing was kept then
   }
-});
+}
+
+// --- the status region ----------------------------------------------------------------
+
+// Say something in the page's status region (a polite live region).
+function announce(text, problem = false) {
+  const status = document.getElementById("status");
+  if (!status) return;
+  const line = document.createElement("p");
+  line.className = problem ? "status-message status-problem" : "status-message";
+  line.textContent = text;
+  status.replaceChildren(line);
+}
+function announceUnreachable() {
+  announce(document.getElementById("status")?.dataset.unreachable, true);
+}
+function announceTimeout() {
+  announce(document.getElementById("status")?.dataset.timeout, true);
+}
+
+// --- one listener per event -----------------------------------------------------------
+
+function wholePage(behaviour) {
+  return (event) => {
+    if (event.detail.target === document.body) behaviour(event);
+  };
+}
+
+const BEHAVIOURS = {
+  "htmx:beforeRequest": [markBusy, rememberFocus],
+  "htmx:afterRequest": [markDone],
+  "htmx:beforeSwap": [focusPastRemovedItem, rememberLiveFocus],
+  "htmx:afterSwap": [dropRepeatedItems, restoreLiveFocus],
+  "htmx:afterSettle": [restoreFocus, wholePage(followPageMarks), wholePage(reannounceStatus)],
+  "htmx:historyRestore": [followPageMarks],
+  "htmx:beforeHistorySave": [keepSearchQuery],
+  "htmx:sseOpen": [listenToStream],
+  "htmx:sendError": [announceUnreachable],
+  "htmx:timeout": [announceTimeout],
+  submit: [forgetHistoryOnLeaving],
+};
+for (const [name, behaviours] of Object.entries(BEHAVIOURS)) {
+  document.addEventListener(name, (event) => {
+    for (const behaviour of behaviours) {
+      try {
+        behaviour(event);
+      } catch (error) {
+        console.error(error); // one behaviour failing leaves the others working
+      }
+    }
+  });
+}
