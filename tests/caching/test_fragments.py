@@ -135,3 +135,21 @@ def test_a_cached_member_page_is_not_served_once_the_sign_in_ended(app, readers)
     page = copy.get("/").text
     assert "Sign out" not in page
     assert "Sign in" in page
+
+
+def test_a_fragment_key_is_derived_from_arguments_and_the_facts_its_component_reads(app):
+    from web.caching.fragments import frozen
+
+    client = app.test_client()
+    AuthActions(client).register("writer")
+    post(client, "/editor", title="Keyed", description="d", body="b", tags="one")
+    client.get("/")
+    preview = app.jinja_env.globals["article_preview"]
+    # The save and favorite buttons read the reading list, the viewer and the page.
+    assert {"reading_list", "current_member", "here"} <= preview.reads
+    assert "current_path" in app.jinja_env.globals["site_nav"].reads
+    # Nothing is keyed by identity: an argument of an unknown kind is refused loudly.
+    with pytest.raises(TypeError):
+        frozen(object())
+    assert frozen(["a", ("b", 1)]) == ("a", ("b", 1))
+    assert len(frozen("x" * 1000)) < 100  # long text by its digest

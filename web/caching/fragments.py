@@ -1,127 +1,138 @@
-"""Components whose HTML is rendered once and reused: previews, tag lists, the
-navigation and the footer's forms.
+"""Components whose HTML is rendered once and reused: previews, comments, tag lists,
+the navigation and the footer's forms.
 
 Every list (feeds, profiles, search, the reading list) is made of previews, and a
 preview is the same HTML for every reader who sees the same article in the same
 state; every page has the same navigation for one member on one page. So these are
-kept, in the process's LRU (web.caching.generation.store), under a key made of *everything they
-show*: for a preview, the article's values as the request read them (title, counts,
-tags...), the reader's language, whether they are signed in, whether it is their
-favorite and on their reading list, and the page it sits on (its forms come back
-there). A write changes the values, hence the key: nothing is ever stale, and nothing
-needs deleting. The one personal thing in them, the session's CSRF token, is kept as a
-placeholder and filled in for each reader. A member's page, kept whole only until
-the next write anywhere (web.caching.answers), is mostly made of these pieces, so
-rendering it again after a write is cheap.
+kept, in the process's LRU (web.caching.generation.store), under a key made of
+*everything they show*, and that key is derived, never written by hand:
 
-A component remembered here must take everything it shows from its arguments or from
-its key's facts: `tests/caching/test_fragments.py` renders pages both ways and compares them.
-Setting `REMEMBER_FRAGMENTS = False` renders every piece afresh.
+- the arguments, frozen whole (dataclasses field by field, a member's row as the
+  account shows it, long text by its digest), so a value a component shows cannot be
+  left out of its key;
+- the language, always (every component says something);
+- the request's facts the component reads: a component reads the reader's state only
+  through a few template globals (`current_member()`, `here()`, `reading_list()`,
+  `current_path()`); reading one during a render adds it to what that component is
+  known to read (an inner remembered component passes its own on), and from then on
+  its value is part of the key. A key made before a fact was known names fewer facts,
+  so it is never matched again: nothing is served that was rendered under other facts.
+
+A write changes the values, hence the key: nothing is ever stale, and nothing needs
+deleting. The one personal thing in them, the session's CSRF token, is kept as a
+placeholder and filled in for each reader. `tests/caching/test_fragments.py` renders
+pages both ways and compares them; `REMEMBER_FRAGMENTS = False` renders every piece
+afresh.
 """
 
+import hashlib
+import threading
 from collections.abc import Callable, Hashable
-from typing import Any
+from dataclasses import fields, is_dataclass
+from datetime import date, time
+from typing import Any, cast
 
-from flask import Flask, current_app, request
-from flask_babel import get_locale
+from flask import Flask, current_app, g, request
+from flask_babel import LazyString, get_locale
 from markupsafe import Markup
 
-from web.articles import ArticlePreview
-from web.caching.answers import with_token, without_token
+from web.caching.answers import ACCOUNT_AS_SHOWN, with_token, without_token
 from web.caching.generation import store
-from web.comments import CommentView
 from web.http.auth import current_member
 from web.http.reader import reading_list
 from web.http.rendering import Component, here
+from web.models import User
+
+# The request facts a component may read, by the template global that reads them.
+FACTS: dict[str, Callable[[], Hashable]] = {
+    "current_member": lambda: frozen(current_member()),
+    "here": here,
+    "reading_list": lambda: tuple(reading_list()),
+    "current_path": lambda: request.path,
+}
+READING = "fragment_reads"  # g: the facts read by each remembered render in progress
+DIGEST_OVER = 256  # characters: longer text is keyed by its digest
 
 
 class Remembered(Component):
-    """A component rendered once per distinct `key(*args)`: the key must name all it shows."""
+    """A component rendered once per distinct content: its arguments, its language and
+    the request facts it is known to read (see the module's docstring)."""
 
-    def __init__(self, app: Flask, name: str, key: Callable[..., Hashable]) -> None:
+    def __init__(self, app: Flask, name: str) -> None:
         super().__init__(app, name)
-        self.key = key
+        self.reads: frozenset[str] = frozenset()
+        self.learning = threading.Lock()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Markup:
         if not current_app.config["REMEMBER_FRAGMENTS"]:
             return super().__call__(*args, **kwargs)
-        key = (self.name, self.key(*args, **kwargs))
-        kept = store().get(key)
+        shown = (frozen(args), frozen(kwargs), str(get_locale()))
+        known = self.reads
+        _read(known)  # an enclosing remembered component reads them too
+        kept = store().get(self._key(shown, known))
         if kept is None:
-            kept = without_token(super().__call__(*args, **kwargs))
-            store().put(key, kept)
+            stack: list[set[str]] = g.setdefault(READING, [])
+            stack.append(set())
+            try:
+                html = super().__call__(*args, **kwargs)
+            finally:
+                read = stack.pop()
+            with self.learning:  # reads only grow: no thread's discovery is lost
+                self.reads = reads = self.reads | read
+            _read(read)
+            kept = without_token(html)
+            store().put(self._key(shown, reads), kept)  # every fact this render read
         return Markup(with_token(kept))
 
-
-def preview_key(article: ArticlePreview, snippet: str | None = None) -> Hashable:
-    """What an article's preview shows (components/article_preview.html)."""
-    author = article.author
-    return (
-        article.id, article.slug, article.title, article.description, article.created_at,
-        article.words, article.draft, tuple(article.tags), article.favorites_count,
-        article.favorited, author.username, author.image, snippet,
-        article.id in reading_list(), current_member() is None, str(get_locale()), here(),
-    )  # fmt: skip
+    def _key(self, shown: Hashable, reads: frozenset[str]) -> Hashable:
+        facts = tuple((name, FACTS[name]()) for name in sorted(reads))
+        return self.name, shown, facts
 
 
-def article_meta_key(article: ArticlePreview, viewer: Any, place: str = "banner") -> Hashable:
-    """What an article's byline and actions show (components/article_meta.html, with
-    its follow, favorite and save buttons)."""
-    author = article.author
-    return (
-        article.id, article.slug, article.title, article.created_at, article.updated_at,
-        article.words, article.draft, article.favorites_count, article.favorited,
-        author.id, author.username, author.image, author.following,
-        article.id in reading_list(), viewer is None, viewer is not None and viewer.id == author.id,
-        place, here(), str(get_locale()),
-    )  # fmt: skip
+def _read(facts: frozenset[str] | set[str]) -> None:
+    for reading in g.get(READING, ()):
+        reading.update(facts)
 
 
-def comment_key(comment: CommentView, viewer: Any, slug: str, autofocus: bool = False) -> Hashable:
-    """What a comment shows (components/comment.html)."""
-    author = comment.author
-    mine = viewer is not None and viewer.id == author.id  # only its author may delete it
-    return (
-        comment.id, comment.body, comment.created_at, author.username, author.image, mine,
-        slug, autofocus, str(get_locale()),
-    )  # fmt: skip
+def tracked(name: str, fact: Callable[..., Any]) -> Callable[..., Any]:
+    """The template global `name`, noting that the component being rendered reads it."""
+
+    def read(*args: Any, **kwargs: Any) -> Any:
+        _read({name})
+        return fact(*args, **kwargs)
+
+    return read
 
 
-def tag_list_key(
-    tags: list[str], linked: bool = False, label: str | None = None, target: str | None = None
-) -> Hashable:
-    """What a tag list shows (components/tag_list.html)."""
-    return tuple(tags), linked, label and str(label), target, str(get_locale())
+def frozen(value: Any) -> Hashable:
+    """`value` as a key: everything it holds, in hashable form."""
+    if value is None or isinstance(value, bool | int | float | date | time):
+        return value
+    if isinstance(value, str | LazyString):
+        text = str(value)
+        return text if len(text) <= DIGEST_OVER else hashlib.blake2b(text.encode()).digest()
+    if isinstance(value, User):  # as the account shows it, never its secrets
+        return ("User", *(getattr(value, name) for name in ACCOUNT_AS_SHOWN))
+    if is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__, *(frozen(getattr(value, f.name)) for f in fields(value)))
+    if isinstance(value, list | tuple):
+        return tuple(frozen(item) for item in value)
+    if isinstance(value, dict):
+        return tuple(sorted((key, frozen(item)) for key, item in value.items()))
+    raise TypeError(f"a remembered component cannot be keyed by a {type(value).__name__}")
 
 
-def site_nav_key(viewer: Any, oob: bool = False) -> Hashable:
-    """What the navigation shows (components/site_nav.html)."""
-    who = None if viewer is None else (viewer.username, viewer.image)
-    return who, oob, request.path, len(reading_list()), str(get_locale())
-
-
-def theme_form_key(theme: str) -> Hashable:
-    """What the theme picker shows (components/theme_form.html)."""
-    return theme, here(), str(get_locale())
-
-
-def language_form_key(current: str) -> Hashable:
-    """What the language picker shows (components/language_form.html)."""
-    return current, here(), str(get_locale())
-
-
-KEYS: dict[str, Callable[..., Hashable]] = {
-    "article_preview": preview_key,
-    "article_meta": article_meta_key,
-    "comment": comment_key,
-    "tag_list": tag_list_key,
-    "site_nav": site_nav_key,
-    "theme_form": theme_form_key,
-    "language_form": language_form_key,
-}
+REMEMBERED = (
+    "article_preview", "article_meta", "comment", "tag_list", "site_nav", "theme_form",
+    "language_form",
+)  # fmt: skip
 
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("REMEMBER_FRAGMENTS", True)
-    for name, key in KEYS.items():
-        app.jinja_env.globals[name] = Remembered(app, name, key)
+    for name in FACTS:
+        app.jinja_env.globals[name] = tracked(
+            name, cast(Callable[..., Any], app.jinja_env.globals[name])
+        )
+    for name in REMEMBERED:
+        app.jinja_env.globals[name] = Remembered(app, name)

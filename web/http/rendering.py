@@ -124,6 +124,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["htmx_config"] = HTMX_CONFIG
     app.jinja_env.globals["status_messages"] = status_messages
     app.jinja_env.globals["here"] = here
+    app.jinja_env.globals["current_path"] = current_path
     app.jinja_env.globals["canonical_url"] = canonical_url
     app.jinja_env.globals["bounds"] = SimpleNamespace(**bounds.as_dict())
     app.jinja_env.tests["picture_url"] = is_picture_url
@@ -229,6 +230,11 @@ def local_part(url: str | None) -> str | None:
     if not path.startswith("/") or path.startswith("//"):
         return None
     return path + (f"?{parts.query}" if parts.query else "")
+
+
+def current_path() -> str:
+    """The path of the page being rendered (the navigation marks its own link)."""
+    return request.path
 
 
 def here() -> str:
