@@ -1,7 +1,12 @@
+from pathlib import Path
+
 from sqlmodel import func, select
 
-from web.infra.seed import seed_demo
+from web.infra.seed import DEMO_PASSWORD, DEMO_USER, seed_demo
 from web.models import Article, Comment, Favorite, Follow, User
+from web.users import authenticate
+
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def _counts(db):
@@ -53,3 +58,11 @@ def test_seed_command_rejects_bad_numbers(runner):
     result = runner.invoke(args=["seed", "--users", "0"])
     assert result.exit_code != 0
     assert "Invalid value for '--users'" in result.output
+
+
+def test_the_demo_account_the_readme_names_signs_in(db):
+    seed_demo(session=db, users=3, articles=2)
+    user = authenticate(session=db, email=f"{DEMO_USER}@example.com", password=DEMO_PASSWORD)
+    assert user is not None
+    assert user.username == DEMO_USER
+    assert f"`{DEMO_USER}@example.com`" in README.read_text()

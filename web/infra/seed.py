@@ -23,6 +23,7 @@ from web.db import get_session
 from web.models import Article, Comment, Favorite, Follow, User, id_of, utcnow
 
 DEMO_PASSWORD = "conduit-demo"
+DEMO_USER = "demo"  # the account to try first: demo@example.com
 TOPICS = [
     "accessibility", "architecture", "css", "databases", "design", "devops", "flask",
     "hiring", "htmx", "javascript", "leadership", "linux", "open-source", "performance",
@@ -142,10 +143,11 @@ def seed_demo(*, session: Session, users: int, articles: int, progress: bool = F
 
 
 def _ensure_users(session: Session, fake: Faker, count: int, result: SeedResult) -> list[User]:
-    names: list[str] = []
+    names: list[str] = [DEMO_USER][:count]
     while len(names) < count:
         name = fake.unique.user_name()[:40]
-        names.append(name)
+        if name.lower() != DEMO_USER:
+            names.append(name)
     found = session.exec(
         select(User).where(func.lower(User.username).in_([n.lower() for n in names]))
     ).all()
@@ -228,5 +230,6 @@ def seed_command(users: int, articles: int, if_empty: bool) -> None:
     click.echo(
         f"Added {result.users} users, {result.articles} articles, {result.comments} comments, "
         f"{result.favorites} favorites and {result.follows} follows. "
-        f"Demo users sign in with the password {DEMO_PASSWORD!r}."
+        f"Sign in as {DEMO_USER}@example.com (or any demo user) with the password "
+        f"{DEMO_PASSWORD!r}."
     )
