@@ -18,6 +18,7 @@ def test_a_member_gets_back_in_through_the_emailed_link(
     wait_for_htmx(actor)
     actor.press(page.get_by_role("link", name="Forgot your password?"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Forgot your password?")
+    expect(page).to_have_title("Forgot your password? — Conduit")
     check_axe(actor, themes=("light",))
 
     # An address that is not an email first: a message, focus on it, nothing sent.
@@ -28,6 +29,7 @@ def test_a_member_gets_back_in_through_the_emailed_link(
     actor.fill(page.get_by_label("Email"), email)
     actor.press(page.get_by_role("button", name="Send me a link"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
+    expect(page).to_have_title("Check your inbox — Conduit")
     if mode != "nojs":
         expect(page.get_by_role("heading", level=1)).to_be_focused()
     check_axe(actor, themes=("light",))

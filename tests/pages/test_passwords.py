@@ -50,6 +50,7 @@ def test_the_emailed_link_lets_a_member_choose_a_new_password(mailing_app, membe
     asked = ask(member)
     assert asked.status_code == 200
     assert "Check your inbox" in asked.text
+    assert "<title>Check your inbox — Conduit</title>" in asked.text
     [message] = handler.messages
     assert message["To"] == "ana@example.com"
     assert message["Subject"] == "Choose a new Conduit password"

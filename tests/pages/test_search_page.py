@@ -20,7 +20,9 @@ def test_search_page(client):
     assert response.status_code == 200
     assert "<title>Search: flask — Conduit</title>" in html
     assert "Results for “flask”" in html
-    assert "14 articles found" in html
+    # The separator stands outside the page count (an inline block, which would drop
+    # a space inside it): "14 articles found · Page 1 of 2".
+    assert '14 articles found · <span class="feed-page">page 1 of 2</span>' in html
     assert html.count('<article class="preview"') == 10
     assert 'class="preview-description snippet"' in html
     assert 'value="flask"' in html  # the header box keeps the words
