@@ -10,7 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from e2e.actors import Actor, check_axe, expect_status, is_focused, wait_for_htmx
+from e2e.actors import Actor, check_axe, expect_status, is_focused, sign_in, wait_for_htmx
+from e2e.conftest import MEMBER_PASSWORD
 
 PASSWORD = "correct horse battery"
 
@@ -107,6 +108,23 @@ def test_accounts_journey(actor: Actor, themes: tuple[str, ...]):
         expect(page.locator("#feed-heading")).to_be_focused()
         assert not is_focused(page.locator("body"))
     check_axe(actor, themes)
+
+
+def test_a_visitors_theme_is_kept_at_sign_in(actor: Actor, make_member, mode: str):
+    """A theme chosen before signing in stays, on the page and on the account."""
+    page = actor.page
+    email = make_member(f"themed_{mode}")
+    page.goto("/login")
+    wait_for_htmx(actor)
+    actor.choose(page.get_by_label("Theme"), "Dark")
+    if actor.mode == "nojs":
+        actor.press(page.get_by_role("button", name="Apply"))
+    else:
+        expect_status(page, "Using dark theme.")
+    sign_in(actor, email, MEMBER_PASSWORD)
+    expect(page.locator("#theme")).to_have_attribute("data-theme", "dark")
+    expect(page.locator("body")).to_have_css("background-color", "rgb(18, 21, 18)")
+    check_axe(actor, ("light",))
 
 
 def test_theme_choice(actor: Actor):

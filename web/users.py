@@ -18,6 +18,7 @@ from web.models import Follow, User
 from web.problems import Invalid, NotFound
 
 THEMES = ("light", "dark")
+THEME_KEY = "theme"  # where a visitor's choice is kept in their session
 
 
 class AccountConflict(Invalid):

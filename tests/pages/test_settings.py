@@ -117,6 +117,22 @@ def test_theme_for_members_is_kept_on_the_account(client, auth):
     assert 'data-theme="light"' in client.get("/").text
 
 
+def test_a_theme_chosen_before_signing_in_becomes_the_account_s_unless_it_has_one(app, client):
+    AuthActions(client).register("ana")
+    AuthActions(client).logout()
+    client.post("/theme", data={"theme": "dark", "csrf_token": csrf_token(client)})
+    AuthActions(client).login("ana@example.com")
+    assert THEME_MARK.format("dark") in client.get("/").text  # kept at sign-in
+    other = app.test_client()  # and on the account, for every browser
+    AuthActions(other).login("ana@example.com")
+    assert THEME_MARK.format("dark") in other.get("/").text
+    # An account with a theme of its own keeps it.
+    AuthActions(client).logout()
+    client.post("/theme", data={"theme": "light", "csrf_token": csrf_token(client)})
+    AuthActions(client).login("ana@example.com")
+    assert THEME_MARK.format("dark") in client.get("/").text
+
+
 @pytest.mark.parametrize("value", ["system", "neon", ""])
 def test_unknown_theme_means_system(client, value):
     client.post("/theme", data={"theme": "dark", "csrf_token": csrf_token(client)})

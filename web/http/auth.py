@@ -58,10 +58,13 @@ def sign_in(user: User, *, remember: bool = False) -> None:
     saved = flask_session.pop(reading_list.SESSION_KEY, None)
     if saved:
         reading_list.merge(session=get_session(), user_id=id_of(user), article_ids=saved)
-    # A language chosen before signing in becomes the account's, if it had none.
+    # A language and a theme chosen before signing in become the account's, if it had none.
     language = flask_session.get(i18n.SESSION_KEY)
     if user.language is None and language in LANGUAGES:
         users.set_language(session=get_session(), user=user, language=language)
+    theme = flask_session.get(users.THEME_KEY)
+    if user.theme is None and theme in users.THEMES:
+        users.set_theme(session=get_session(), user=user, theme=theme)
     login_user(Member(user, key), remember=remember)
     _renew_session_id()
 

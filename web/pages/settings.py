@@ -20,6 +20,7 @@ from web.languages import LANGUAGES, N_
 from web.models import User, id_of
 from web.pages.email_addresses import send_confirmation
 from web.users import (
+    THEME_KEY,
     THEMES,
     AccountConflict,
     check_password,
@@ -91,7 +92,7 @@ def theme() -> Response:
     if user is not None:
         set_theme(session=get_session(), user=user, theme=chosen)
     else:
-        session["theme"] = chosen
+        session[THEME_KEY] = chosen
     if wants_fragment():  # applied at once: the page's theme mark, and a word about it
         said = THEME_NAMES[chosen or "system"]
         announce(gettext(said))
@@ -116,5 +117,5 @@ def language() -> Response:
 def current_theme() -> str:
     """The theme to render: the member's choice, the visitor's, or the system's."""
     user = current_member()
-    chosen = user.theme if user is not None else session.get("theme")
+    chosen = user.theme if user is not None else session.get(THEME_KEY)
     return chosen if chosen in THEMES else "system"
