@@ -110,6 +110,21 @@ def test_accounts_journey(actor: Actor, themes: tuple[str, ...]):
     check_axe(actor, themes)
 
 
+def test_signing_out_adds_no_more_than_one_history_entry(actor: Actor, make_member, mode: str):
+    page = actor.page
+    sign_in(actor, make_member(f"leaving_{mode}"), MEMBER_PASSWORD)
+    page.goto("/settings")
+    wait_for_htmx(actor)
+    before = page.evaluate("history.length")
+    actor.press(page.get_by_role("button", name="Sign out"))
+    expect_status(page, "You have signed out.")
+    expect(page).to_have_url(re.compile(r"/$"))
+    # Without JS the form's post is the one entry; with htmx the signed-out page takes
+    # the place of the page signed out from.
+    assert page.evaluate("history.length") - before == (1 if mode == "nojs" else 0)
+    check_axe(actor, ("light",))
+
+
 def test_a_visitors_theme_is_kept_at_sign_in(actor: Actor, make_member, mode: str):
     """A theme chosen before signing in stays, on the page and on the account."""
     page = actor.page
