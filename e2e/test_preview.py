@@ -31,3 +31,45 @@ def test_the_writer_sees_the_article_as_readers_will(actor: Actor, make_member, 
     check_axe(actor, themes=("light",))
     page.goto("/")
     expect(page.get_by_role("heading", name="Previewed")).to_have_count(0)  # nothing saved
+
+
+def test_the_preview_says_it_is_current_once_when_the_writer_stops(
+    actor: Actor, make_member, mode: str
+):
+    """A pause between words refreshes the preview silently; "Preview updated." is said
+    once, when the writer stops. Without JS the Preview button shows the page itself."""
+    page = actor.page
+    sign_in(actor, make_member(f"typist_{mode}"), MEMBER_PASSWORD)
+    page.goto("/editor")
+    wait_for_htmx(actor)
+    body = page.get_by_label("Article (Markdown)")
+    status = page.locator("#status")
+    if mode == "nojs":
+        actor.fill(body, "One two three")
+        actor.press(page.get_by_role("button", name="Preview"))
+        expect(page.locator("#preview .article-body")).to_have_text("One two three")
+        expect(status).not_to_contain_text("Preview updated.")
+        check_axe(actor, themes=("light",))
+        return
+    page.evaluate(
+        """() => {
+          window.previewSaid = 0;
+          const status = document.getElementById("status");
+          new MutationObserver(() => {
+            if (status.textContent.includes("Preview updated.")) window.previewSaid += 1;
+          }).observe(status, {childList: true, subtree: true, characterData: true});
+        }"""
+    )
+    refreshes: list[str] = []
+    page.on("request", lambda r: refreshes.append(r.url) if "/editor/preview" in r.url else None)
+    actor.fill(body, "One")
+    for word in (" two", " three", " four"):
+        page.wait_for_timeout(800)  # a pause: the preview refreshes
+        body.press_sequentially(word)
+    expect(page.locator("#preview .article-body")).to_have_text("One two three four")
+    expect(status).to_contain_text("Preview updated.")
+    page.wait_for_timeout(2000)  # still: nothing more is said
+    assert len(refreshes) >= 3
+    assert page.evaluate("window.previewSaid") == 1
+    expect(body).to_be_focused()
+    check_axe(actor, themes=("light",))

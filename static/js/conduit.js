@@ -8,12 +8,16 @@
 const FOCUS_AFTER_REMOVAL_MS = 60;
 // How long a refilled status region stays empty, so screen readers announce it anew.
 const REANNOUNCE_AFTER_MS = 100;
+// How long the writer must stop typing before the editor's preview says it is current.
+const PREVIEW_STILL_MS = 1500;
 
 // The control focused when the request started (a submit button disabled during the
 // request has lost focus by the time the answer comes).
 let focusedWhenSent = null;
 // Where focus was in a live region about to be refreshed: its item's index, its fallback.
 let liveFocus = null;
+// The editor preview's pending "Preview updated.", said once the writer is still.
+let previewStill = null;
 
 // --- busy regions ---------------------------------------------------------------------
 
@@ -137,6 +141,20 @@ function resumeFrom(element, eventId) {
   element.setAttribute("sse-connect", address.pathname + address.search);
 }
 
+// The editor's live preview follows every pause in typing; it says it is up to date
+// once, when the writer stops (PREVIEW_STILL_MS without a new refresh), in the words the
+// page gives it (data-updated): a refresh that shows nothing or an error says nothing.
+function waitForStillPreview(event) {
+  if (event.detail.target?.id === "preview") clearTimeout(previewStill);
+}
+function announceStillPreview(event) {
+  const preview = event.detail.target;
+  if (preview?.id !== "preview" || !preview.dataset.updated) return;
+  clearTimeout(previewStill);
+  if (!preview.querySelector(".article-body")) return;
+  previewStill = setTimeout(() => announce(preview.dataset.updated), PREVIEW_STILL_MS);
+}
+
 // --- the page as a whole --------------------------------------------------------------
 
 // A boosted navigation replaces <body> but not <html>: its language and direction come
@@ -208,10 +226,10 @@ function wholePage(behaviour) {
 }
 
 const BEHAVIOURS = {
-  "htmx:beforeRequest": [markBusy, rememberFocus],
+  "htmx:beforeRequest": [markBusy, rememberFocus, waitForStillPreview],
   "htmx:afterRequest": [markDone],
   "htmx:beforeSwap": [focusPastRemovedItem, rememberLiveFocus],
-  "htmx:afterSwap": [dropRepeatedItems, restoreLiveFocus],
+  "htmx:afterSwap": [dropRepeatedItems, restoreLiveFocus, announceStillPreview],
   "htmx:afterSettle": [restoreFocus, wholePage(followPageMarks), wholePage(reannounceStatus)],
   "htmx:historyRestore": [followPageMarks],
   "htmx:beforeHistorySave": [keepSearchQuery],

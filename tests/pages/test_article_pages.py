@@ -349,7 +349,9 @@ def test_the_live_preview_answers_with_the_preview_block_only(author):
     assert "<h2>Plan</h2>" in answer.text  # body headings start at h2, like the article page
     for nested in ("<html", "<main", "<h1", 'id="preview"'):
         assert nested not in answer.text  # a block for inside #preview, nothing more
-    assert "Preview updated." in answer.text  # announced in the status region, politely
+    # Said once the writer stops typing, by the page (conduit.js), not by each refresh.
+    assert "Preview updated." not in answer.text
+    assert 'data-updated="Preview updated."' in author.get("/editor").text
 
 
 def test_an_empty_or_too_long_body_says_so(author):

@@ -153,9 +153,9 @@ def preview() -> Response:
     and its preview, as the editor's own Preview button gives."""
     if target() != "preview":
         return _editor(ArticleForm(), None)
+    # "Preview updated." is said by the page once the writer stops typing (conduit.js),
+    # not at each refresh a pause between words brings.
     previewed = _preview(request.form.get("body", ""))
-    if previewed["preview"] is not None:
-        announce(gettext("Preview updated."))
     return render("articles/editor.html", parts=("preview",), **previewed)
 
 
