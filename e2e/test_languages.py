@@ -167,6 +167,10 @@ def test_the_picker_goes_back_to_english_and_keeps_the_page(new_actor: Callable[
     expect_language(page, "en", "ltr")
     expect(page).to_have_url(re.compile(r"/\?page=2$"))
     expect(page.locator("#feed-heading")).to_contain_text("page 2 of")
+    # The change is said, in the new language, and focus is back on the picker.
+    expect_status(page, "Language: English.")
+    expect(page.locator("#language-choice")).to_be_focused()
+    check_axe(actor, themes=("light",))
 
 
 def page_is_one_language(page: Page) -> str:

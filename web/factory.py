@@ -67,6 +67,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     live.init_app(app)
     app.jinja_env.globals["current_theme"] = settings.current_theme
+    app.jinja_env.globals["language_just_changed"] = settings.language_just_changed
     blueprints = (
         home.bp, auth_pages.bp, settings.bp, profiles.bp, article_pages.bp, search_pages.bp,
         health.bp, syndication.bp, reading_list_pages.bp, email_address_pages.bp, live_pages.bp,

@@ -131,6 +131,16 @@ def test_an_explicit_choice_wins_and_is_offered_in_each_language_s_own_name(clie
     assert page_language(client.get("/", headers={"Accept-Language": "de"}).text)[0] == "de"
 
 
+def test_a_change_of_language_is_said_in_it_and_gives_the_picker_focus_once(client):
+    choose(client, "fr", next_url="/?page=1")
+    after = client.get("/?page=1").text
+    assert "Langue : Français." in after
+    assert '<select id="language-choice" name="language" autofocus>' in after
+    again = client.get("/?page=1").text
+    assert "Langue : Français." not in again
+    assert '<select id="language-choice" name="language">' in again
+
+
 def test_a_member_s_choice_follows_them_to_every_device(app, client):
     auth = AuthActions(client)
     auth.register("ana")

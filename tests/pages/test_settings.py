@@ -104,7 +104,9 @@ def test_theme_for_visitors_lives_in_the_session(client):
     )
     assert response.status_code == 303
     assert response.headers["Location"] == "/?page=1"
-    assert THEME_MARK.format("dark") in client.get("/").text
+    after = client.get("/").text
+    assert THEME_MARK.format("dark") in after
+    assert "Using dark theme." in after  # said on the page that follows, without JS too
     assert '<option value="dark" selected>' in client.get("/").text
 
 

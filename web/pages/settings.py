@@ -1,7 +1,7 @@
 """A member's settings, and the theme and language preferences every reader can set."""
 
 from flask import Blueprint, flash, redirect, request, session, url_for
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from werkzeug.wrappers import Response
 
 from web.db import get_session
@@ -14,6 +14,7 @@ from web.http.auth import (
 )
 from web.http.forms import SettingsForm, taken
 from web.http.i18n import SESSION_KEY as LANGUAGE_KEY
+from web.http.i18n import negotiated
 from web.http.rendering import announce, layout_block, render, respond, wants_fragment
 from web.infra import mail
 from web.languages import LANGUAGES, N_
@@ -34,6 +35,8 @@ THEME_NAMES = {
     "light": N_("Using light theme."),
     "dark": N_("Using dark theme."),
 }
+
+LANGUAGE_CHANGED = "language_changed"  # in the session, for the next page only
 
 bp = Blueprint("settings", __name__)
 
@@ -93,10 +96,11 @@ def theme() -> Response:
         set_theme(session=get_session(), user=user, theme=chosen)
     else:
         session[THEME_KEY] = chosen
+    said = gettext(THEME_NAMES[chosen or "system"])
     if wants_fragment():  # applied at once: the page's theme mark, and a word about it
-        said = THEME_NAMES[chosen or "system"]
-        announce(gettext(said))
+        announce(said)
         return respond(layout_block("theme"))
+    flash(said)  # the next page is in the new theme, and says so
     return redirect(next_from_request(url_for("home.index")), 303)
 
 
@@ -111,7 +115,17 @@ def language() -> Response:
     if user is not None:
         set_language(session=get_session(), user=user, language=chosen)
     session[LANGUAGE_KEY] = chosen  # kept after signing out too
+    # Said in the new language, and the next page puts focus back on the picker.
+    now = chosen or negotiated(request.headers.get("Accept-Language", ""))
+    with force_locale(now):
+        flash(gettext("Language: %(language)s.", language=LANGUAGES[now].name))
+    session[LANGUAGE_CHANGED] = True
     return redirect(next_from_request(url_for("home.index")), 303)
+
+
+def language_just_changed() -> bool:
+    """Whether this page follows a change of language (asked once, by the footer)."""
+    return bool(session.pop(LANGUAGE_CHANGED, False))
 
 
 def current_theme() -> str:
