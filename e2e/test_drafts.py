@@ -42,6 +42,20 @@ def test_save_a_draft_find_it_and_publish_it(
 
     # Its page says it is a draft and offers nothing but the author's own actions.
     expect(page.get_by_role("note", name="Draft")).to_contain_text("Only you can see it")
+    # It sits in the article's column (the title's left edge too), its text clear of its
+    # edges.
+    notice = page.get_by_role("note", name="Draft").bounding_box()
+    column = page.locator(".article-description").bounding_box()
+    text = page.get_by_role("note", name="Draft").locator("p").bounding_box()
+    assert notice
+    assert column
+    assert text
+    assert notice["x"] >= column["x"] - 1
+    assert notice["x"] + notice["width"] <= column["x"] + column["width"] + 1
+    assert notice["y"] + notice["height"] - (text["y"] + text["height"]) >= 8
+    heading = page.get_by_role("heading", level=1).bounding_box()
+    assert heading
+    assert abs(heading["x"] - column["x"]) <= 1
     expect(page.get_by_role("heading", name="Comments")).to_have_count(0)
     expect(page.get_by_role("button", name="Favorite")).to_have_count(0)
     check_axe(actor, themes=("light",))

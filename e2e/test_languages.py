@@ -204,3 +204,29 @@ def test_a_language_chosen_in_another_tab_reaches_this_one(new_actor: Callable[.
     page.go_forward()
     expect(page.get_by_role("heading", level=1)).to_have_text("Connexion")
     assert page_is_one_language(page) == "fr"
+
+
+def test_an_english_article_in_an_arabic_page_keeps_one_left_edge(
+    new_actor: Callable[..., Actor],
+):
+    """The article's description, body and comment box share their edges whatever the
+    page's direction: an English body in an Arabic page does not start further in."""
+    actor = new_actor(locale="ar")
+    page = actor.page
+    page.goto("/?page=4")  # older than any test's own: demo articles, with sections
+    wait_for_htmx(actor)
+    expect_language(page, "ar", "rtl")
+    page.goto(page.locator(".preview-title a").last.get_attribute("href") or "/")
+    wait_for_htmx(actor)
+    description = page.locator(".article-description").bounding_box()
+    body = page.locator(".article-body").bounding_box()
+    assert description
+    assert body
+    assert abs(description["x"] - body["x"]) <= 1
+    assert abs(description["width"] - body["width"]) <= 1
+    # Its headings are set tighter than its text.
+    ratio = page.locator(".article-body h2").first.evaluate(
+        "h => parseFloat(getComputedStyle(h).lineHeight) / parseFloat(getComputedStyle(h).fontSize)"
+    )
+    assert ratio <= 1.35
+    check_axe(actor, themes=("light",))
