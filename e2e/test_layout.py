@@ -5,7 +5,7 @@ with the keyboard."""
 import pytest
 from playwright.sync_api import Browser, expect
 
-from e2e.actors import Actor, check_axe, sign_in, tab_to
+from e2e.actors import Actor, check_axe, expect_status, sign_in, tab_to, wait_for_htmx
 from e2e.conftest import MEMBER_PASSWORD
 
 WIDTHS = (390, 768, 1024, 1280)
@@ -55,3 +55,23 @@ def test_the_phone_menu_opens_with_the_keyboard(browser: Browser, base_url: str)
     page.keyboard.press("Tab")  # into the menu: its first link
     expect(page.get_by_role("link", name="Home", exact=True)).to_be_focused()
     context.close()
+
+
+def test_a_status_message_moves_nothing(actor: Actor):
+    """A message shows over the page: what was under the pointer stays there, with or
+    without JS, and nothing is left in its place when it goes."""
+    page = actor.page
+    page.goto("/login")
+    wait_for_htmx(actor)
+    heading = page.get_by_role("heading", level=1)
+    before = heading.bounding_box()
+    actor.choose(page.get_by_label("Theme"), "Dark")
+    if actor.mode == "nojs":
+        actor.press(page.get_by_role("button", name="Apply"))
+    expect_status(page, "Using dark theme.")
+    expect(page.locator(".status-message")).to_be_visible()
+    after = heading.bounding_box()
+    assert before
+    assert after
+    assert after["y"] == before["y"]
+    check_axe(actor, themes=("light",))
