@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from e2e.actors import assert_no_axe_violations, tab_to
+from e2e.actors import Actor, assert_no_axe_violations, check_axe, tab_to, wait_for_htmx
 
 FEED_HEADING = "#feed-heading"
 
@@ -126,3 +126,15 @@ def test_axe_check_is_live(page: Page):
     page.evaluate("() => document.querySelector('.avatar').removeAttribute('alt')")
     results = Axe().run(page)
     assert "image-alt" in {v["id"] for v in results.response["violations"]}
+
+
+def test_a_single_page_list_shows_no_page_number(actor: Actor, make_member, mode: str):
+    page = actor.page
+    name = f"quiet_{mode}"
+    make_member(name)
+    page.goto(f"/profile/{name}")
+    wait_for_htmx(actor)
+    heading = page.locator(FEED_HEADING)
+    expect(heading.locator(".feed-page")).to_have_count(0)
+    expect(heading).to_have_text("Articles")  # the list's name: read, not shown
+    check_axe(actor, themes=("light",))
