@@ -83,7 +83,7 @@ lint: $(STAMPS)/python
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor $(STAMPS) .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules static/vendor $(STAMPS) .pytest_cache .ruff_cache .mypy_cache
 
 # Every page and key state at four widths in both themes: screenshots/index.html
 screenshots: setup browser

@@ -291,7 +291,7 @@ def test_dockerfile_structure():
         assert f"FROM ${{{base}}}" in dockerfile
     assert "SECRET_KEY" not in dockerfile
     ignored = (ROOT / ".dockerignore").read_text().split()
-    assert {".venv", "node_modules", "static/vendor", ".env"} <= set(ignored)
+    assert {".venv", "node_modules", "static/vendor", ".env", ".mypy_cache"} <= set(ignored)
 
 
 def test_compose_structure():
