@@ -3,12 +3,11 @@ called: `url_for(".x")` is relative to the request's blueprint)."""
 
 from urllib.parse import urlencode
 
-from flask import request
+from flask import request, url_for
 
 from web.api import schemas
 from web.articles import ArticleDetail, ArticlePreview
 from web.comments import CommentView
-from web.http.rendering import url_for
 from web.models import User
 from web.users import Profile
 

@@ -36,7 +36,6 @@ from flask import (
     request,
 )
 from flask import render_template as render_page
-from flask import url_for as flask_url_for
 from flask_babel import format_number, get_locale, gettext
 from flask_htmx import HTMX
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
@@ -120,7 +119,6 @@ def init_app(app: Flask) -> None:
     )
     for path in sorted(COMPONENTS.glob("*.html")):
         app.jinja_env.globals[path.stem] = Component(app, path.stem)
-    app.jinja_env.globals["url_for"] = url_for
     app.jinja_env.globals["htmx_config"] = HTMX_CONFIG
     app.jinja_env.globals["status_messages"] = status_messages
     app.jinja_env.globals["here"] = here
@@ -153,26 +151,6 @@ def _long_date(day: date, language: str) -> str:
 
 def format_isodate(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
-
-
-def url_for(endpoint: str, **values: Any) -> str:
-    """Flask's url_for, remembered: a page or an API list builds the same links again and
-    again (each preview's article, author and tags), and routes never change. An
-    endpoint starting with "." is the request's blueprint's, as with Flask's. Absolute
-    URLs are never remembered: they are built on the site's address each time."""
-    if values.get("_external"):
-        return flask_url_for(endpoint, **values)
-    if endpoint[:1] == ".":
-        endpoint = f"{request.blueprint or ''}{endpoint}".lstrip(".")
-    try:
-        return _built_url(request.script_root, endpoint, tuple(sorted(values.items())))
-    except TypeError:  # a value that cannot be a key (a list): build it afresh
-        return flask_url_for(endpoint, **values)
-
-
-@lru_cache(maxsize=16384)
-def _built_url(_root: str, endpoint: str, values: tuple[tuple[str, Any], ...]) -> str:
-    return flask_url_for(endpoint, **dict(values))
 
 
 def wants_fragment() -> bool:

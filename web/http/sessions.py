@@ -16,7 +16,6 @@ from flask import Flask, Request
 from flask import request as flask_request
 from flask.sessions import SecureCookieSessionInterface
 from flask_session.redis import RedisSession, RedisSessionInterface
-from itsdangerous import URLSafeTimedSerializer
 from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response
 
@@ -141,23 +140,10 @@ def request_cookie(name: str) -> str | None:
     return flask_request.cookies.get(name)
 
 
-class CookieSessions(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, the signer kept for as long as the keys are the same."""
-
-    def __init__(self) -> None:
-        self.signers: dict[tuple[Any, ...], URLSafeTimedSerializer | None] = {}
-
-    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
-        if keys not in self.signers:
-            self.signers = {keys: super().get_signing_serializer(app)}
-        return self.signers[keys]
-
-
 def init_app(app: Flask) -> None:
     url = app.config.get("REDIS_URL")
     if not url:
-        app.session_interface = CookieSessions()
+        app.session_interface = SecureCookieSessionInterface()
         return
     client = redis_client(url)
     prefix = app.config.get("SESSION_KEY_PREFIX") or "conduit:session:"
