@@ -153,3 +153,17 @@ def test_a_fragment_key_is_derived_from_arguments_and_the_facts_its_component_re
         frozen(object())
     assert frozen(["a", ("b", 1)]) == ("a", ("b", 1))
     assert len(frozen("x" * 1000)) < 100  # long text by its digest
+
+
+def test_a_fragment_given_what_nothing_can_key_is_rendered_but_never_kept(app, caplog):
+    class Odd:
+        def __str__(self) -> str:
+            return "odd label"
+
+    tag_list = app.jinja_env.globals["tag_list"]
+    with app.test_request_context("/"):
+        before = store_of(app).used
+        html = tag_list(["one"], label=Odd())
+        assert "odd label" in html
+        assert store_of(app).used == before  # nothing kept under a key it could not make
+    assert "rendered afresh" in caplog.text

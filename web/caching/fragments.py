@@ -26,6 +26,7 @@ afresh.
 """
 
 import hashlib
+import logging
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import fields, is_dataclass
@@ -50,6 +51,7 @@ FACTS: dict[str, Callable[[], Hashable]] = {
     "reading_list": lambda: tuple(reading_list()),
     "current_path": lambda: request.path,
 }
+log = logging.getLogger(__name__)
 READING = "fragment_reads"  # g: the facts read by each remembered render in progress
 DIGEST_OVER = 256  # characters: longer text is keyed by its digest
 
@@ -66,7 +68,11 @@ class Remembered(Component):
     def __call__(self, *args: Any, **kwargs: Any) -> Markup:
         if not current_app.config["REMEMBER_FRAGMENTS"]:
             return super().__call__(*args, **kwargs)
-        shown = (frozen(args), frozen(kwargs), str(get_locale()))
+        try:
+            shown = (frozen(args), frozen(kwargs), str(get_locale()))
+        except TypeError as error:  # an argument nothing can key: rendered, never kept
+            log.warning("fragment %s rendered afresh: %s", self.name, error)
+            return super().__call__(*args, **kwargs)
         known = self.reads
         _read(known)  # an enclosing remembered component reads them too
         kept = store().get(self._key(shown, known))
