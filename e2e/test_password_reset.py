@@ -25,6 +25,8 @@ def test_a_member_gets_back_in_through_the_emailed_link(
     actor.fill(page.get_by_label("Email"), "not-an-address")
     actor.press(page.get_by_role("button", name="Send me a link"))
     expect(page.get_by_text("Enter an email address like name@example.com.").first).to_be_visible()
+    # The answer has settled (focus on its summary) before the address is typed again.
+    expect(page.locator(".error-summary")).to_be_focused()
 
     actor.fill(page.get_by_label("Email"), email)
     actor.press(page.get_by_role("button", name="Send me a link"))
