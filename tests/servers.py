@@ -1,5 +1,5 @@
-"""Servers of a test's own: a Redis and a PostgreSQL started for one test, which the
-test may pause (SIGSTOP), resume and stop without touching the machine's own."""
+"""Servers of a test's own: a Redis, a PostgreSQL and a MariaDB started for one test,
+which the test may pause (SIGSTOP), resume and stop without touching the machine's own."""
 
 import os
 import shutil
@@ -18,6 +18,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 POSTGRES_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+MARIADBD = shutil.which("mariadbd", path=f"{os.environ.get('PATH', '')}:/usr/sbin")
 
 
 @contextmanager
@@ -46,6 +47,11 @@ def have_redis() -> bool:
 def have_postgres() -> bool:
     """PostgreSQL's programs are here, and a user other than root may run them."""
     return bool(POSTGRES_BIN) and (os.geteuid() != 0 or shutil.which("runuser") is not None)
+
+
+def have_mariadb() -> bool:
+    """MariaDB's programs are here (the server is in /usr/sbin, often off PATH)."""
+    return MARIADBD is not None and shutil.which("mariadb-install-db") is not None
 
 
 @dataclass
@@ -154,6 +160,37 @@ def own_postgres() -> Iterator[Server]:
             if ready.returncode == 0:
                 break
             time.sleep(0.1)
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def own_mariadb() -> Iterator[Server]:
+    """A MariaDB server in a temporary folder, user root without a password, database
+    `conduit` (made with the server's defaults: Latin-1, as a fresh install has)."""
+    folder = Path(tempfile.mkdtemp(prefix="conduit-mariadb-"))
+    user = ["--user=mysql"] if os.geteuid() == 0 else []
+    if user:
+        shutil.chown(folder, "mysql")
+    data = folder / "data"
+    subprocess.run(
+        ["mariadb-install-db", "--no-defaults", f"--datadir={data}", *user,
+         "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    port = free_port()
+    process = subprocess.Popen(
+        [str(MARIADBD), "--no-defaults", f"--datadir={data}", *user, f"--port={port}",
+         "--bind-address=127.0.0.1", f"--socket={folder / 'socket'}",
+         f"--pid-file={folder / 'pid'}", "--skip-log-bin", "--innodb-buffer-pool-size=32M",
+         "--innodb-flush-log-at-trx-commit=0"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    server = Server(process, f"mysql+pymysql://root@127.0.0.1:{port}/mysql", port)
+    try:
+        _wait_for_port(port, process, "mariadbd")
         yield server
     finally:
         server.stop()

@@ -32,6 +32,7 @@ from web.models import (
     Follow,
     Tag,
     User,
+    folded,
     id_of,
     utcnow,
 )
@@ -506,14 +507,17 @@ def find_articles(
         lambda: session.exec(select(func.count()).select_from(Article).where(*filters)).one(),
     )
     # The page's ids first, from the index alone (a deep page skips index entries, not
-    # rows), then their previews.
-    page_ids = (
+    # rows), then their previews. (Read through a derived table: MariaDB takes no LIMIT
+    # directly inside IN.)
+    page = (
         select(Article.id)
         .where(*filters)
         .order_by(col(Article.created_at).desc(), col(Article.id).desc())
         .offset(offset)
         .limit(limit)
+        .subquery()
     )
+    page_ids = select(page.c.id)
     previews = reused(
         ("articles", *key, offset, limit),
         lambda: _previews(
@@ -555,7 +559,7 @@ def as_seen_by(
 
 
 def _user_ids(username: str) -> Select[Any]:
-    return select(User.id).where(func.lower(User.username) == username.lower())
+    return select(User.id).where(folded(User.username) == username.lower())
 
 
 def tags_by_article(*, session: Session, article_ids: list[int]) -> dict[int, list[str]]:

@@ -88,15 +88,16 @@ class Settings(BaseSettings):
         str | None,
         _setting(
             "`sqlite:///instance/conduit.db`",
-            "SQLAlchemy URL. `postgres://` and `postgresql://` URLs use the psycopg 3 driver.",
+            "SQLAlchemy URL. `postgres://` and `postgresql://` URLs use the psycopg 3 driver, "
+            "`mysql://` and `mariadb://` URLs the PyMySQL driver.",
         ),
     ] = None
     database_timeout_seconds: Annotated[
         PositiveFloat,
         _setting(
             "`2`",
-            "How long a request waits on PostgreSQL: a statement longer than this is "
-            "stopped by the server, a server that does not answer within it (stalled, "
+            "How long a request waits on PostgreSQL or MySQL/MariaDB: a statement longer than "
+            "this is stopped by the server, a server that does not answer within it (stalled, "
             "partitioned) is given up on, and the request answers 503 with `Retry-After`. "
             "Migrations and scripts are not bounded.",
         ),
@@ -324,11 +325,22 @@ def site_hosts(site_url: str, extra: str | None, *, loopback: bool) -> list[str]
     return list(dict.fromkeys(hosts))
 
 
+# The common spellings, and the driver each database is used with.
+_DRIVERS = {
+    "postgres://": "postgresql+psycopg://",
+    "postgresql://": "postgresql+psycopg://",
+    "mysql://": "mysql+pymysql://",
+    "mariadb://": "mysql+pymysql://",
+    "mariadb+pymysql://": "mysql+pymysql://",
+}
+
+
 def normalise_database_url(url: str) -> str:
-    """Accept the common `postgres://` spellings and use the psycopg 3 driver for them."""
-    for prefix in ("postgres://", "postgresql://"):
+    """Accept the common spellings (`postgres://`, `mysql://`, `mariadb://`) and use the
+    psycopg 3 and PyMySQL drivers for them."""
+    for prefix, driver in _DRIVERS.items():
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url.removeprefix(prefix)
+            return driver + url.removeprefix(prefix)
     return url
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
-from web.infra import postgres
+from web.infra import mysql, postgres
 from web.infra.breakers import Breaker
 
 DEFAULT_TIMEOUT = 2.0  # seconds (DATABASE_TIMEOUT_SECONDS)
@@ -35,10 +35,10 @@ def make_engine(
     url: str, timeout: float = DEFAULT_TIMEOUT, guard: Breaker | None = None, **options: Any
 ) -> Engine:
     """Create the engine; SQLite gets WAL, foreign keys and a busy timeout on every
-    connection, PostgreSQL connections are checked before use (unless `pool_pre_ping`
-    says otherwise in `options`, passed on to create_engine) and no request waits on
-    PostgreSQL much longer than `timeout` seconds (web.infra.postgres; `guard` is the
-    breaker the app's engines share)."""
+    connection; PostgreSQL and MySQL/MariaDB connections are checked before use (unless
+    `pool_pre_ping` says otherwise in `options`, passed on to create_engine) and no
+    request waits on the server much longer than `timeout` seconds (web.infra.postgres,
+    web.infra.mysql; `guard` is the breaker the app's engines share)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -59,6 +59,19 @@ def make_engine(
         event.listen(
             engine, "do_connect", lambda _dialect, _record, cargs, cparams:
             postgres.connect(kind, cargs, cparams)
+        )  # fmt: skip
+    elif parsed.get_backend_name() in ("mysql", "mariadb"):
+        mysql_args = {**mysql.CONNECT_ARGS, "connect_timeout": max(1, math.ceil(timeout))}
+        # READ COMMITTED, as on PostgreSQL: a statement sees what others committed before
+        # it (a retried insert finds the row a racing request just wrote).
+        defaults = {"pool_pre_ping": True, "pool_timeout": timeout, "pool_recycle": 3600,
+                    "isolation_level": "READ COMMITTED"}  # fmt: skip
+        engine = create_engine(url, connect_args=mysql_args, **{**defaults, **options})
+        server = f"MySQL at {parsed.host}:{parsed.port or 3306}"
+        made = mysql.connection_class(guard or Breaker(server), timeout)
+        event.listen(
+            engine, "do_connect", lambda _dialect, _record, cargs, cparams:
+            mysql.connect(made, cargs, cparams)
         )  # fmt: skip
     else:
         engine = create_engine(url, **{"pool_pre_ping": True, **options})

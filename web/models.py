@@ -19,6 +19,9 @@ from sqlalchemy import (
     false,
     func,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import TypeCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Field, SQLModel
 
 from web.bounds import (
@@ -39,12 +42,44 @@ SQLModel.metadata.naming_convention = {
 }
 
 
+@compiles(DateTime, "mysql")
+def _microseconds(_type: DateTime, _compiler: TypeCompiler, **_kw: Any) -> str:
+    """Timestamps keep their microseconds on MySQL too (its DATETIME drops them)."""
+    return "DATETIME(6)"
+
+
+@compiles(Text, "mysql")
+def _long_text(_type: Text, _compiler: TypeCompiler, **_kw: Any) -> str:
+    """MySQL's TEXT holds 64 KB: a long article in four-byte characters needs more."""
+    return "MEDIUMTEXT"
+
+
+class folded(FunctionElement[str]):
+    """A name compared whatever its case: `lower(column)`, where the unique index is on
+    that expression, but the column itself on MySQL, whose index is on the column and
+    whose collation ignores case (web/migrations 0001), so the lookup uses it."""
+
+    name = "folded"
+    inherit_cache = True
+
+
+@compiles(folded)
+def _lower(element: folded, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "mysql")
+def _as_collated(element: folded, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp stored in UTC and always read back timezone-aware (SQLite keeps no zone)."""
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite and MySQL
+    keep no zone)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -55,7 +90,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             raise ValueError("timestamps must be timezone-aware")
         value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
 
     def process_result_value(self, value: Any, _dialect: Dialect) -> datetime | None:
         if value is None:

@@ -1,10 +1,13 @@
 """Full-text search over titles, descriptions, bodies and tags, best match first.
 
 SQLite: FTS5 with bm25 ranking and snippet(); PostgreSQL: a weighted tsvector with a
-GIN index, ts_rank_cd and ts_headline. The reader's words become a safe query (only
-word characters reach the database, and always as bound parameters): every word must
-match, the last one as a prefix (it may be half typed), the others whole (stemmed, so
-"plants" finds "plant").
+GIN index, ts_rank_cd and ts_headline; MySQL/MariaDB: InnoDB FULLTEXT in boolean mode,
+ranked by each part's relevance (titles first), with snippets cut here. The reader's
+words become a safe query (only word characters reach the database, and always as
+bound parameters): every word must match, the last one as a prefix (it may be half
+typed), the others whole (stemmed on SQLite and PostgreSQL, so "plants" finds "plant";
+InnoDB does not stem, and leaves out words shorter than three letters and its few
+stopwords).
 
 Ranking reads every match, so it is bounded: the newest `window` matches are ranked
 (all of them for any query narrower than that; the SEARCH_WINDOW setting), and a
@@ -86,6 +89,23 @@ _POSTGRES_PAGE = (
     "JOIN article AS a ON a.id = best.article_id, to_tsquery('english', :q) AS query "
     "ORDER BY best.rank DESC, a.id DESC"
 )
+# InnoDB: `{all}` matches every word (a required word each), `{any}` weighs any of them.
+_MYSQL_ALL = "MATCH (title, tags, description, body) AGAINST (:q IN BOOLEAN MODE)"
+_MYSQL_WINDOW = (
+    f"SELECT count(*), min(article_id) FROM (SELECT article_id FROM article_fts WHERE {_MYSQL_ALL} "
+    "ORDER BY article_id DESC LIMIT :cap) AS w"
+)
+_MYSQL_PAGE = (
+    "SELECT f.article_id, f.title, f.description, f.body FROM (SELECT article_id, "
+    "10 * MATCH (title) AGAINST (:any IN BOOLEAN MODE) "
+    "+ 4 * MATCH (tags, description) AGAINST (:any IN BOOLEAN MODE) "
+    "+ MATCH (body) AGAINST (:any IN BOOLEAN MODE) AS rank "
+    f"FROM article_fts WHERE {_MYSQL_ALL} AND article_id >= :oldest "
+    "ORDER BY rank DESC, article_id DESC LIMIT :limit OFFSET :offset) AS best "
+    "JOIN article_fts AS f ON f.article_id = best.article_id "
+    "ORDER BY best.rank DESC, best.article_id DESC"
+)
+SNIPPET_WORDS = 30
 _POSTGRES_BROAD_PAGE = _POSTGRES_PAGE.format(
     matches="(SELECT article_id, document FROM article_fts WHERE article_id >= :oldest OFFSET 0)"
 )
@@ -130,6 +150,8 @@ def find_matches(
     words = terms(query)
     if not words:
         return [], 0
+    if dialect(session) == "mysql":
+        return _mysql_matches(session, words, offset, limit, viewer_id, window)
     if dialect(session) == "sqlite":
         match = " ".join([*(f'"{word}"' for word in words[:-1]), f'"{words[-1]}"*'])
         total, oldest = session.execute(text(_SQLITE_WINDOW), {"q": match, "cap": window}).one()
@@ -156,3 +178,59 @@ def find_matches(
         if article_id in previews
     ]
     return items, total
+
+
+def _mysql_matches(
+    session: Session, words: list[str], offset: int, limit: int, viewer_id: int | None,
+    window: int,
+) -> tuple[list[SearchResult], int]:  # fmt: skip
+    """`find_matches` on InnoDB: the window, then a page of it with the text to cut the
+    snippets from (InnoDB has no snippet function)."""
+    whole = [word for word in words[:-1] if len(word) >= MYSQL_SHORTEST]
+    last = words[-1]
+    if any(len(word) > MYSQL_LONGEST for word in words):
+        return [], 0  # a word longer than any the index holds: nothing has every word
+    bounds = {
+        "q": " ".join([*(f"+{word}" for word in whole), f"+{last}*"]),
+        "any": " ".join([*whole, f"{last}*"]),
+        "cap": window,
+    }
+    total, oldest = session.execute(text(_MYSQL_WINDOW), bounds).one()
+    if not total:
+        return [], 0
+    rows = session.execute(
+        text(_MYSQL_PAGE), {**bounds, "oldest": oldest, "limit": limit, "offset": offset}
+    ).all()
+    previews = previews_by_id(session=session, ids=[row[0] for row in rows], viewer_id=viewer_id)
+    items = [
+        SearchResult(
+            article=previews[article_id],
+            snippet=highlight(snippet(f"{title}. {description} {body}", [*whole, last])),
+        )
+        for article_id, title, description, body in rows
+        if article_id in previews
+    ]
+    return items, total
+
+
+# InnoDB's innodb_ft_min_token_size and innodb_ft_max_token_size: shorter words are not
+# indexed (so not required), longer ones neither (so never found).
+MYSQL_SHORTEST, MYSQL_LONGEST = 3, 84
+
+
+def snippet(text_: str, words: list[str], size: int = SNIPPET_WORDS) -> str:
+    """About `size` words of `text_` around the first match, each match marked: whole
+    words for all but the last, which may be a prefix."""
+    tokens = text_.split()
+    whole, last = set(words[:-1]), words[-1]
+
+    def matches(token: str) -> bool:
+        return any(w in whole or w.startswith(last) for w in terms(token))
+
+    hits = [n for n, token in enumerate(tokens) if matches(token)]
+    start = max(0, (hits[0] if hits else 0) - size // 4)
+    shown = [
+        f"{MARK_START}{token}{MARK_END}" if matches(token) else token
+        for token in tokens[start : start + size]
+    ]
+    return ("… " if start else "") + " ".join(shown) + (" …" if start + size < len(tokens) else "")

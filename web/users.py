@@ -7,14 +7,14 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, func
+from sqlalchemy import ColumnElement, exists, false
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from web.changes import noted
 from web.languages import LANGUAGES, N_
-from web.models import Follow, User
+from web.models import Follow, User, folded
 from web.problems import Invalid, NotFound
 
 THEMES = ("light", "dark")
@@ -90,11 +90,11 @@ def _dummy_hash() -> str:
 
 
 def find_by_username(*, session: Session, username: str) -> User | None:
-    return session.exec(select(User).where(func.lower(User.username) == username.lower())).first()
+    return session.exec(select(User).where(folded(User.username) == username.lower())).first()
 
 
 def find_by_email(*, session: Session, email: str) -> User | None:
-    return session.exec(select(User).where(func.lower(User.email) == email.lower())).first()
+    return session.exec(select(User).where(folded(User.email) == email.lower())).first()
 
 
 def username_taken(*, session: Session, username: str, except_id: int | None = None) -> bool:
@@ -206,7 +206,7 @@ def get_profile(*, session: Session, username: str, viewer_id: int | None) -> Pr
     Raises NotFound when nobody has that username.
     """
     row = session.exec(
-        select(*profile_columns(viewer_id)).where(func.lower(User.username) == username.lower())
+        select(*profile_columns(viewer_id)).where(folded(User.username) == username.lower())
     ).first()
     if row is None:
         raise NotFound("profile")

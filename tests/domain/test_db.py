@@ -5,7 +5,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
-from tests.conftest import ON_POSTGRES
+from tests.conftest import BACKEND, ON_SERVER
 from web.db import engine_of, get_session
 from web.infra.migrate import include_object, is_current, upgrade
 
@@ -44,7 +44,7 @@ def test_a_connection_lost_before_teardown_never_turns_an_answer_into_a_500(
     assert len(dropped) == 1
 
 
-@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's pragmas; PostgreSQL has these built in")
+@pytest.mark.skipif(ON_SERVER, reason="SQLite's pragmas; the servers have these built in")
 def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app):
     with engine_of(app).connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -84,11 +84,12 @@ def test_migrations_create_exactly_the_models_schema(app):
 
 
 def test_expression_indexes_exist(app):
-    catalogue = (
-        "SELECT indexname FROM pg_indexes WHERE tablename = 'user'"
-        if ON_POSTGRES
-        else "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'user'"
-    )
+    catalogue = {
+        "postgresql": "SELECT indexname FROM pg_indexes WHERE tablename = 'user'",
+        "mysql": "SELECT index_name FROM information_schema.statistics "
+        "WHERE table_schema = DATABASE() AND table_name = 'user'",
+        "sqlite": "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'user'",
+    }[BACKEND]
     with engine_of(app).connect() as connection:
         names = set(connection.execute(text(catalogue)).scalars())
     assert {"uq_user_username_lower", "uq_user_email_lower"} <= names
@@ -133,9 +134,10 @@ def test_the_word_count_migration_counts_existing_articles(app):
     engine = engine_of(app)
     with app.app_context():
         command.downgrade(alembic_config(), "0006")
+        user = engine.dialect.identifier_preparer.quote("user")
         with engine.begin() as connection:
             connection.execute(text(
-                "INSERT INTO \"user\" (id, username, email, password_hash, created_at) "
+                f"INSERT INTO {user} (id, username, email, password_hash, created_at) "
                 "VALUES (1, 'ana', 'ana@example.com', 'x', :now)"),
                 {"now": "2026-11-23 10:00:00"})  # fmt: skip
             connection.execute(text(

@@ -21,7 +21,15 @@ from flask import Flask
 from sqlalchemy import create_engine, make_url, text
 
 from tests.conftest import make_test_app
-from tests.servers import have_postgres, have_redis, own_postgres, own_redis, serving
+from tests.servers import (
+    have_mariadb,
+    have_postgres,
+    have_redis,
+    own_mariadb,
+    own_postgres,
+    own_redis,
+    serving,
+)
 from web.db import dispose
 from web.infra.migrate import upgrade
 
@@ -147,13 +155,19 @@ def test_a_paused_redis_holds_nothing_up(db_url):
             dispose(app)
 
 
-@pytest.fixture
-def postgres_app() -> Iterator[tuple[Flask, Any, Any]]:
-    """The app on a PostgreSQL of this test's own (which the test pauses)."""
-    with own_postgres() as server:
+SERVERS = {"postgresql": (own_postgres, have_postgres), "mariadb": (own_mariadb, have_mariadb)}
+
+
+@pytest.fixture(params=list(SERVERS))
+def server_app(request: pytest.FixtureRequest) -> Iterator[tuple[Flask, Any, Any]]:
+    """The app on a PostgreSQL or a MariaDB of this test's own (which the test pauses)."""
+    own, have = SERVERS[request.param]
+    if not have():
+        pytest.skip(f"{request.param}'s programs are not installed (CI has them)")
+    with own() as server:
         admin = create_engine(server.url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            connection.execute(text('CREATE DATABASE "conduit"'))
+            connection.execute(text("CREATE DATABASE conduit"))
         admin.dispose()
         url = make_url(server.url).set(database="conduit").render_as_string(False)
         # No Redis: every answer needs the database (a cached page would not).
@@ -169,9 +183,8 @@ def postgres_app() -> Iterator[tuple[Flask, Any, Any]]:
             dispose(app)
 
 
-@pytest.mark.skipif(not have_postgres(), reason="PostgreSQL's programs are not installed")
-def test_a_paused_database_answers_503_in_time_and_recovers(postgres_app):
-    app, database, reader = postgres_app
+def test_a_paused_database_answers_503_in_time_and_recovers(server_app):
+    app, database, reader = server_app
     with serving(app) as site:
         writer = Client(site)
         writer.sign_up("writer")

@@ -24,6 +24,7 @@ from contextlib import suppress
 from typing import Any, TypeVar
 
 import psycopg
+import pymysql
 import redis
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import text
@@ -199,7 +200,7 @@ def _read_generation() -> int | None:
         # On a connection of its own: a failure must not spoil the request's transaction.
         rows = quick_read("SELECT value FROM site_state WHERE name = 'generation'")
         return int(rows[0][0]) if rows else None  # no row yet: nothing is cached
-    except (redis.RedisError, SQLAlchemyError, sqlite3.Error, psycopg.Error):
+    except (redis.RedisError, SQLAlchemyError, sqlite3.Error, psycopg.Error, pymysql.MySQLError):
         return None
 
 

@@ -29,7 +29,7 @@ from werkzeug.http import parse_etags, remove_entity_headers
 
 from web.caching.generation import READ_AT_THE_DOOR, generation, store
 from web.http.requestlog import record, request_id
-from web.infra.postgres import answering_request
+from web.infra.waits import answering_request
 
 MARK = "conduit.replay"  # environ key: the generation an answer that may be kept was made at
 # The headers an answer may differ by, besides the address (see web.caching.answers's key).

@@ -28,7 +28,7 @@ from limits import RateLimitItem, parse
 from limits.errors import StorageError
 from limits.storage import Storage
 from redis import RedisError
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, Table, delete, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
@@ -37,6 +37,7 @@ from web.db import get_session
 from web.http.auth import current_member
 from web.infra import mail
 from web.infra.redis_clients import pool as redis_pool
+from web.models import RateLimit
 
 
 class AppLimiter(Limiter):
@@ -52,7 +53,8 @@ class AppLimiter(Limiter):
 limiter = AppLimiter(key_func=get_remote_address)
 
 # A fixed window per key: the first hit opens it for `expiry` seconds; one statement
-# counts atomically on SQLite (3.35+) and PostgreSQL alike.
+# counts atomically on SQLite (3.35+) and PostgreSQL alike; on MySQL, one statement
+# counts and the row it locked is read back.
 _INCR = text(
     "INSERT INTO rate_limit (key, hits, expires_at) VALUES (:key, :amount, :now + :expiry) "
     "ON CONFLICT (key) DO UPDATE SET "
@@ -62,6 +64,15 @@ _INCR = text(
     "ELSE rate_limit.expires_at END "
     "RETURNING hits"
 )
+_MYSQL_INCR = text(
+    "INSERT INTO rate_limit (`key`, hits, expires_at) VALUES (:key, :amount, :now + :expiry) "
+    "ON DUPLICATE KEY UPDATE "  # (assigned in order: hits first, from the old window)
+    "hits = IF(expires_at <= :now, :amount, hits + :amount), "
+    "expires_at = IF(expires_at <= :now, :now + :expiry, expires_at)"
+)
+_RATES: Table = RateLimit.metadata.tables[
+    "rate_limit"
+]  # the rest in SQLAlchemy's terms: `key` is reserved on MySQL
 
 
 class DatabaseStorage(Storage):
@@ -80,28 +91,30 @@ class DatabaseStorage(Storage):
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
+        counted = {"key": key, "amount": amount, "now": now, "expiry": expiry}
         with self.engine.begin() as connection:
-            hits = connection.execute(
-                _INCR, {"key": key, "amount": amount, "now": now, "expiry": expiry}
-            ).scalar_one()
+            if connection.dialect.name == "mysql":
+                connection.execute(_MYSQL_INCR, counted)
+                hits = connection.execute(
+                    select(_RATES.c.hits).where(_RATES.c.key == key)
+                ).scalar_one()
+            else:
+                hits = connection.execute(_INCR, counted).scalar_one()
             if random.random() < 0.01:  # now and then, forget windows long closed
-                connection.execute(
-                    text("DELETE FROM rate_limit WHERE expires_at < :old"), {"old": now - 3600}
-                )
+                connection.execute(delete(_RATES).where(_RATES.c.expires_at < now - 3600))
         return int(hits)
 
     def get(self, key: str) -> int:
         with self.engine.connect() as connection:
             hits = connection.execute(
-                text("SELECT hits FROM rate_limit WHERE key = :key AND expires_at > :now"),
-                {"key": key, "now": time.time()},
+                select(_RATES.c.hits).where(_RATES.c.key == key, _RATES.c.expires_at > time.time())
             ).scalar()
         return int(hits or 0)
 
     def get_expiry(self, key: str) -> float:
         with self.engine.connect() as connection:
             expires = connection.execute(
-                text("SELECT expires_at FROM rate_limit WHERE key = :key"), {"key": key}
+                select(_RATES.c.expires_at).where(_RATES.c.key == key)
             ).scalar()
         return float(expires) if expires is not None else time.time()
 
@@ -115,11 +128,11 @@ class DatabaseStorage(Storage):
 
     def reset(self) -> int | None:
         with self.engine.begin() as connection:
-            return connection.execute(text("DELETE FROM rate_limit")).rowcount
+            return connection.execute(delete(_RATES)).rowcount
 
     def clear(self, key: str) -> None:
         with self.engine.begin() as connection:
-            connection.execute(text("DELETE FROM rate_limit WHERE key = :key"), {"key": key})
+            connection.execute(delete(_RATES).where(_RATES.c.key == key))
 
 
 View = Callable[..., Any]

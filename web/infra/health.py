@@ -14,8 +14,8 @@ from werkzeug.wrappers import Response
 
 from web.db import engine
 from web.infra.migrate import is_current
-from web.infra.postgres import answer_within
 from web.infra.redis_clients import client as redis_client
+from web.infra.waits import answer_within
 
 bp = Blueprint("health", __name__)
 READY_SECONDS = 1.0  # a stalled database makes /readyz say so well within 2 s

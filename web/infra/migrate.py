@@ -11,7 +11,9 @@ from alembic.script import ScriptDirectory
 from flask.cli import with_appcontext
 from sqlalchemy import Engine
 
-from web.db import engine
+from web.config import normalise_database_url
+from web.db import engine, make_engine
+from web.infra.copying import NotEmpty, copy_database
 
 SCRIPTS = Path(__file__).parent.parent / "migrations"
 
@@ -68,3 +70,26 @@ def current_command() -> None:
     """Say whether the database is at the newest migration."""
     state = "up to date" if is_current(engine()) else "behind: run `flask --app web db upgrade`"
     click.echo(f"Database is {state}.")
+
+
+@db_command.command("copy")
+@click.argument("target_url")
+@with_appcontext
+def copy_command(target_url: str) -> None:
+    """Copy every row from this database (DATABASE_URL) into TARGET_URL's, which must
+    be migrated (`DATABASE_URL=TARGET_URL flask --app web db upgrade`) and hold no
+    accounts."""
+    target = make_engine(normalise_database_url(target_url))
+    try:
+        if not is_current(target):
+            raise click.ClickException(
+                "the target database is not migrated: run "
+                "`DATABASE_URL=<target> flask --app web db upgrade` first"
+            )
+        try:
+            copy_database(engine(), target, said=lambda name, n: click.echo(f"{name}: {n}"))
+        except NotEmpty as refused:
+            raise click.ClickException(f"{refused}: nothing was copied") from None
+    finally:
+        target.dispose()
+    click.echo("Copied; the search index was rebuilt there.")

@@ -8,25 +8,17 @@ So, while serving a request, every wait on the server's answer, a pool's livenes
 check included, ends after the request's bound: the connection is closed (the pool
 drops it) and the process's breaker (web.infra.breakers) opens, so the requests that
 follow answer 503 at once instead of queueing behind the same wait. Outside requests
-(migrations, the seed, scripts) nothing is bounded: they may legitimately take long.
+nothing is bounded (web.infra.waits).
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any, ClassVar
 
 import psycopg
-from flask import has_request_context
 from psycopg import errors
 
 from web.infra.breakers import Breaker, Open
+from web.infra.waits import answering, bound
 
-SLACK = 0.5  # seconds a request waits past the server's statement_timeout
-# How long a request may wait for one answer, when the caller sets no tighter bound.
-_bound: ContextVar[float | None] = ContextVar("database_bound", default=None)
-# Set while answering a request outside Flask's request context (web.caching.replay's door).
-_answering: ContextVar[bool] = ContextVar("answering", default=False)
 # psycopg's wait functions raise this (an OperationalError) when their timeout passes.
 WAIT_TIMEOUT: type[Exception] = getattr(errors, "_WaitTimeout", errors.OperationalError)
 
@@ -43,14 +35,15 @@ class BoundedConnection(psycopg.Connection[Any]):
         ask(self.breaker)
         # The server's own statement bound ends a slow statement first, leaving the
         # connection usable; past this slack the server is taken to be away.
-        bound = _bound.get() or self.seconds + SLACK
+        within = bound(self.seconds)
         try:
-            answer = super().wait(gen, interval, bound if timeout is None else min(timeout, bound))
+            limit = within if timeout is None else min(timeout, within)
+            answer = super().wait(gen, interval, limit)
         except WAIT_TIMEOUT:
-            self.breaker.trip(f"no answer within {bound:g} s")
+            self.breaker.trip(f"no answer within {within:g} s")
             self.pgconn.finish()  # what it was doing is abandoned: never reused
             raise errors.OperationalError(
-                f"the database did not answer within {bound:g} s"
+                f"the database did not answer within {within:g} s"
             ) from None
         except psycopg.OperationalError as error:
             if self.broken or self.closed:
@@ -89,28 +82,3 @@ def connect(kind: type[BoundedConnection], cargs: Any, cparams: dict[str, Any]) 
         raise
     kind.breaker.succeeded()
     return made
-
-
-def answering() -> bool:
-    """True while serving a request (bounded), False in scripts and migrations."""
-    return has_request_context() or _answering.get()
-
-
-@contextmanager
-def answering_request() -> Iterator[None]:
-    """Mark a block as serving a request though Flask has none yet (web.caching.replay)."""
-    token = _answering.set(True)
-    try:
-        yield
-    finally:
-        _answering.reset(token)
-
-
-@contextmanager
-def answer_within(seconds: float) -> Iterator[None]:
-    """Wait at most `seconds` for each answer inside the block (e.g. /readyz)."""
-    token = _bound.set(seconds)
-    try:
-        yield
-    finally:
-        _bound.reset(token)

@@ -14,13 +14,12 @@ from typing import TextIO, cast
 import click
 from faker import Faker
 from flask.cli import with_appcontext
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 from werkzeug.security import generate_password_hash
 
 from web.articles import create_article
 from web.db import get_session
-from web.models import Article, Comment, Favorite, Follow, User, id_of, utcnow
+from web.models import Article, Comment, Favorite, Follow, User, folded, id_of, utcnow
 
 DEMO_PASSWORD = "conduit-demo"
 DEMO_USER = "demo"  # the account to try first: demo@example.com
@@ -149,7 +148,7 @@ def _ensure_users(session: Session, fake: Faker, count: int, result: SeedResult)
         if name.lower() != DEMO_USER:
             names.append(name)
     found = session.exec(
-        select(User).where(func.lower(User.username).in_([n.lower() for n in names]))
+        select(User).where(folded(User.username).in_([n.lower() for n in names]))
     ).all()
     by_name = {u.username.lower(): u for u in found}
     password_hash = generate_password_hash(DEMO_PASSWORD)  # one hash: the same demo password

@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 import web.models  # noqa: F401 - registers the tables on SQLModel.metadata
 from web.db import engine
 from web.infra.migrate import include_object
+from web.infra.mysql import collations
 from web.models import UTCDateTime
 
 
@@ -20,6 +21,11 @@ def render_item(type_: str, obj: Any, _autogen_context: Any) -> str | bool:
 
 def run_migrations() -> None:
     with engine().connect() as connection:
+        if connection.dialect.name == "mysql":
+            # Tables take the database's defaults: four-byte UTF-8, compared exactly.
+            exact, _, _ = collations(connection)
+            connection.exec_driver_sql(f"ALTER DATABASE CHARACTER SET utf8mb4 COLLATE {exact}")
+            connection.commit()  # so that the migrations' own transaction is committed
         context.configure(
             connection=connection,
             target_metadata=SQLModel.metadata,

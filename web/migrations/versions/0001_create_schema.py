@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from web.infra.mysql import collations
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -32,8 +34,18 @@ def upgrade() -> None:
         _timestamp("created_at"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user")),
     )
-    op.create_index("uq_user_username_lower", "user", [sa.text("lower(username)")], unique=True)
-    op.create_index("uq_user_email_lower", "user", [sa.text("lower(email)")], unique=True)
+    if op.get_bind().dialect.name == "mysql":
+        # No expression indexes on MariaDB: the columns' collation ignores case instead.
+        _, folded, _ = collations(op.get_bind())
+        for column, length in (("username", 40), ("email", 254)):
+            op.execute(
+                f"ALTER TABLE user MODIFY {column} VARCHAR({length}) COLLATE {folded} NOT NULL"
+            )
+        op.create_index("uq_user_username_lower", "user", ["username"], unique=True)
+        op.create_index("uq_user_email_lower", "user", ["email"], unique=True)
+    else:
+        op.create_index("uq_user_username_lower", "user", [sa.text("lower(username)")], unique=True)
+        op.create_index("uq_user_email_lower", "user", [sa.text("lower(email)")], unique=True)
 
     op.create_table(
         "tag",

@@ -2,7 +2,9 @@
 
 SQLite: an FTS5 table `article_fts` (rowid = article id).
 PostgreSQL: a table `article_fts` with a weighted tsvector and a GIN index.
-Both are filled from the existing articles and kept in sync by web/search.py.
+MySQL/MariaDB: a table `article_fts` holding the searchable text, with InnoDB FULLTEXT
+indexes on each part (for weighing) and on all of it (for matching).
+All are filled from the existing articles and kept in sync by web/search.py.
 
 Revision ID: 0003
 Revises: 0002
@@ -14,6 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from web.infra.mysql import collations
+
 revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
@@ -24,6 +28,7 @@ TAGS_OF = (
     "JOIN tag AS t ON t.id = at.tag_id WHERE at.article_id = a.id)"
 )
 SQLITE_TAGS_OF = TAGS_OF.replace("string_agg(t.name, ' ')", "group_concat(t.name, ' ')")
+MYSQL_TAGS_OF = TAGS_OF.replace("string_agg(t.name, ' ')", "group_concat(t.name SEPARATOR ' ')")
 
 
 def upgrade() -> None:
@@ -41,7 +46,26 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_article_slug_article_id"), "article_slug", ["article_id"])
 
-    if op.get_bind().dialect.name == "sqlite":
+    if op.get_bind().dialect.name == "mysql":
+        _, _, search = collations(op.get_bind())
+        op.execute(
+            "CREATE TABLE article_fts ("
+            "article_id integer NOT NULL, title varchar(255) NOT NULL, tags text NOT NULL, "
+            "description text NOT NULL, body mediumtext NOT NULL, "
+            "CONSTRAINT pk_article_fts PRIMARY KEY (article_id), "
+            "CONSTRAINT fk_article_fts_article_id_article FOREIGN KEY (article_id) "
+            "REFERENCES article (id) ON DELETE CASCADE, "
+            "FULLTEXT INDEX ft_article_fts_title (title), "
+            "FULLTEXT INDEX ft_article_fts_about (tags, description), "
+            "FULLTEXT INDEX ft_article_fts_body (body), "
+            "FULLTEXT INDEX ft_article_fts_all (title, tags, description, body)"
+            f") COLLATE {search}"
+        )
+        op.execute(
+            "INSERT INTO article_fts (article_id, title, tags, description, body) "
+            f"SELECT a.id, a.title, {MYSQL_TAGS_OF}, a.description, a.body FROM article AS a"
+        )
+    elif op.get_bind().dialect.name == "sqlite":
         op.execute(
             "CREATE VIRTUAL TABLE article_fts USING fts5("
             "title, description, body, tags, tokenize = 'porter unicode61 remove_diacritics 2')"

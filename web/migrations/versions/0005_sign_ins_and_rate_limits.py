@@ -41,7 +41,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_rate_limit_expires_at", table_name="rate_limit")
-    op.drop_table("rate_limit")
-    op.drop_index("ix_sign_in_user_id", table_name="sign_in")
+    op.drop_table("rate_limit")  # (a table's indexes go with it)
     op.drop_table("sign_in")

@@ -22,7 +22,7 @@ def upgrade() -> None:
         sa.Column("email_confirmed", sa.Boolean(), server_default=sa.false(), nullable=False),
     )
     # Accounts made before addresses were confirmed are not asked now.
-    op.execute(sa.text('UPDATE "user" SET email_confirmed = true'))
+    op.execute(sa.table("user", sa.column("email_confirmed")).update().values(email_confirmed=True))
 
 
 def downgrade() -> None:
