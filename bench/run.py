@@ -3,8 +3,9 @@
     make bench                          # 2,000 articles on SQLite
     make bench ARGS="--articles 100000" # 100,000 articles
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test make bench
+    DATABASE_URL=mysql+pymysql://root@127.0.0.1:3306/test make bench
 
-It seeds a database of the chosen size (a database of its own on PostgreSQL, dropped
+It seeds a database of the chosen size (a database of its own on a server, dropped
 after), starts Conduit under gunicorn with the production configuration and a
 hello-world under the same settings, drives both with wrk in interleaved rounds, and
 prints a markdown table: requests per second, p50 and p99 latency and their ratio (the
@@ -32,10 +33,12 @@ from functools import partial
 from pathlib import Path
 
 import requests
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 
 from bench.seed import PASSWORD, WORDS, seed
 from deploy.stack import ROOT, database, free_port, wait_for
+
+BACKENDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB/MySQL"}
 
 SECRET = "bench-secret-" + "0123456789abcdef" * 3
 AGENT = "conduit-bench"  # the User-Agent of every request the benchmark makes
@@ -281,7 +284,7 @@ def main() -> None:
     server_url = os.environ.get("DATABASE_URL", "")
     with ExitStack() as cleanup:
         folder = Path(cleanup.enter_context(tempfile.TemporaryDirectory()))
-        if server_url.startswith("postgres"):
+        if server_url:
             db_url = cleanup.enter_context(database(server_url))
         else:
             db_url = f"sqlite:///{folder / 'bench.db'}"
@@ -301,7 +304,7 @@ def main() -> None:
         seed(engine, users=args.users, articles=args.articles, comments=args.comments)
         engine.dispose()
         print(f"Seeded {args.articles:,} articles in {time.monotonic() - started:.0f} s "
-              f"({'PostgreSQL' if server_url.startswith('postgres') else 'SQLite'})")  # fmt: skip
+              f"({BACKENDS[make_url(db_url).get_backend_name()]})")  # fmt: skip
         hello = cleanup.enter_context(server("bench.hello:app", env, folder / "hello.log"))
         app, master = cleanup.enter_context(server("web:create_app()", env, folder / "app.log"))
         member, api = credentials(app)

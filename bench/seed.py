@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, insert
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 from werkzeug.security import generate_password_hash
 
 from web.articles import count_words
@@ -146,6 +146,9 @@ def settle(engine: Engine) -> None:
         if engine.dialect.name == "postgresql":
             connection.exec_driver_sql("VACUUM ANALYZE")
             connection.exec_driver_sql("CHECKPOINT")
+        elif engine.dialect.name == "mysql":
+            tables = ", ".join(f"`{name}`" for name in SQLModel.metadata.tables)
+            connection.exec_driver_sql(f"ANALYZE TABLE {tables}")
         else:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     os.sync()  # and the operating system's copy on disk

@@ -116,21 +116,23 @@ def wait_for(
 
 @contextmanager
 def database(server_url: str) -> Iterator[str]:
-    """A PostgreSQL database made for this run on `server_url`'s server, then dropped."""
+    """A database made for this run on `server_url`'s server (PostgreSQL or MySQL/MariaDB),
+    then dropped."""
     from web.config import normalise_database_url
 
     server = make_url(normalise_database_url(server_url))
     name = f"conduit_stack_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    force = " WITH (FORCE)" if server.get_backend_name() == "postgresql" else ""
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f"CREATE DATABASE {name}"))
     try:
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         for _ in range(30):  # the server may be restarting (the soak restarts it)
             try:
                 with admin.connect() as connection:
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                    connection.execute(text(f"DROP DATABASE IF EXISTS {name}{force}"))
                 break
             except Exception:  # retried, then given up on loudly below
                 time.sleep(1)
