@@ -13,6 +13,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Dialect,
+    Float,
     Index,
     Text,
     TypeDecorator,
@@ -52,6 +53,12 @@ def _microseconds(_type: DateTime, _compiler: TypeCompiler, **_kw: Any) -> str:
 def _long_text(_type: Text, _compiler: TypeCompiler, **_kw: Any) -> str:
     """MySQL's TEXT holds 64 KB: a long article in four-byte characters needs more."""
     return "MEDIUMTEXT"
+
+
+@compiles(Float, "mysql")
+def _double(_type: Float[Any], _compiler: TypeCompiler, **_kw: Any) -> str:
+    """MySQL's FLOAT has single precision: seconds since the epoch need a double."""
+    return "DOUBLE"
 
 
 class folded(FunctionElement[str]):

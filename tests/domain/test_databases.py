@@ -14,7 +14,7 @@ from tests.factories import make_user
 from web.articles import create_article, get_article
 from web.comments import add_comment, list_comments
 from web.db import engine_of
-from web.models import Article, User
+from web.models import Article, RateLimit, User
 from web.users import find_by_username
 
 FOUR_BYTES = "𠀋𠀌 🎉🦀"  # CJK extension B and emoji: outside the Basic Multilingual Plane
@@ -94,3 +94,11 @@ def test_mysql_connections_are_strict_four_byte_and_utc(app):
                  "WHERE table_schema = DATABASE()")
         ).all()  # fmt: skip
         assert all(collation.startswith("utf8mb4_") for _name, collation in tables), tables
+
+
+def test_seconds_since_the_epoch_keep_their_fraction(db):
+    """Rate-limit windows end at a float time: MySQL's FLOAT would round it to minutes."""
+    db.add(RateLimit(key="window", hits=1, expires_at=1_780_000_000.125))
+    db.commit()
+    db.expire_all()
+    assert db.get(RateLimit, "window").expires_at == 1_780_000_000.125
