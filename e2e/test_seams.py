@@ -74,7 +74,8 @@ def open_tab(actor: Actor, url: str) -> Actor:
 
 def test_session_ended_in_another_tab(new_actor, make_member, make_article, mode: str):
     """Tab B shows an article; tab A signs out; B's Favorite asks to sign in, then comes
-    back to the article; nothing of the sign-in page lands inside the article."""
+    back to the article with the favorite done; nothing of the sign-in page lands inside
+    the article."""
     a = new_actor()
     name = f"tabs_{mode}"
     writer = f"tabs_writer_{mode}"
@@ -99,6 +100,46 @@ def test_session_ended_in_another_tab(new_actor, make_member, make_article, mode
     b.press(b.page.get_by_role("button", name="Sign in"))
     expect(b.page).to_have_url(re.compile(rf"/article/{re.escape(slug)}$"))
     expect(b.page.get_by_role("heading", level=1)).to_have_text(f"Two tabs in {mode} mode")
+    expect_status(b.page, f"Added to your favorites: “Two tabs in {mode} mode”.")
+    banner = b.page.locator(".article-banner .favorite-form button")
+    expect(banner).to_have_attribute("aria-pressed", "true")
+    check_axe(b)
+
+
+def test_a_comment_written_after_the_session_ended_comes_back(
+    new_actor, make_member, make_article, mode: str
+):
+    """Tab B's comment, posted after tab A signed out, is not lost: after signing in it
+    is back in its box, focused and ready to post."""
+    a = new_actor()
+    name = f"kept_{mode}"
+    writer = f"kept_writer_{mode}"
+    make_member(writer)
+    sign_in(a, make_member(name), MEMBER_PASSWORD)
+    slug = make_article(writer, f"Kept words in {mode} mode")
+    b = open_tab(a, f"/article/{slug}")
+
+    a.page.bring_to_front()
+    a.press(a.page.get_by_role("button", name="Sign out"))
+    expect_status(a.page, "You have signed out.")
+
+    b.page.bring_to_front()
+    words = f"Words worth keeping ({mode})"
+    b.fill(b.page.get_by_label("Write a comment"), words)
+    b.press(b.page.get_by_role("button", name="Post comment"))
+    expect(b.page).to_have_url(re.compile(r"/login\?next=/article/"))
+    b.fill(b.page.get_by_label("Email"), f"{name}@example.com")
+    b.fill(b.page.get_by_label("Password"), MEMBER_PASSWORD)
+    b.press(b.page.get_by_role("button", name="Sign in"))
+    expect(b.page).to_have_url(re.compile(rf"/article/{re.escape(slug)}$"))
+    expect_status(b.page, "Your comment is back in its box: post it when you are ready.")
+    box = b.page.get_by_label("Write a comment")
+    expect(box).to_have_value(words)
+    expect(box).to_be_focused()
+    check_axe(b)
+    b.press(b.page.get_by_role("button", name="Post comment"))
+    expect(b.page.locator("#comments")).to_contain_text(words)
+    expect(b.page.locator("#comments .comment")).to_have_count(1)
 
 
 def test_article_deleted_elsewhere(reading, delete_elsewhere, mode):

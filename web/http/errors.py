@@ -42,6 +42,7 @@ from web.http.rendering import (
     target,
     wants_fragment,
 )
+from web.http.resume import keep_intent, sent_by_member
 from web.languages import N_
 from web.problems import Moved, Problem
 
@@ -203,15 +204,17 @@ def handle_csrf_error(_error: CSRFError) -> Response:
     # A session that ended (e.g. signed out in another tab) on an action for members is
     # best answered by asking to sign in; otherwise the page is simply too old.
     view = current_app.view_functions.get(request.endpoint or "")
-    if current_member() is None and getattr(view, "members_only", False):
+    if (current_member() is None and getattr(view, "members_only", False)) or sent_by_member():
         return sign_in_required()
     return error_page(400, gettext("This page has expired"), gettext(EXPIRED_FORM))
 
 
 def sign_in_required() -> Response:
-    """Send a visitor to sign in, then back to the page they were on."""
+    """Send a visitor to sign in, then back to the page they were on, with what they
+    pressed done there (web.http.resume)."""
     if is_api_request():  # the API authenticates with tokens; never a redirect
         return json_error(401, {"authorization": ["is missing: send 'Token <jwt>'"]})
+    keep_intent()
     destination = url_for("auth.login", next=_origin_page())
     flash(gettext(SIGN_IN_FIRST))
     if wants_fragment():

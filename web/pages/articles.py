@@ -31,6 +31,7 @@ from web.http.actions import ARTICLE_PLACES, acted
 from web.http.auth import current_member, current_member_id, members_only, signed_in_member
 from web.http.forms import ArticleForm, CommentForm, PreviewForm
 from web.http.rendering import announce, component, render, respond, target, wants_fragment
+from web.http.resume import comment_draft
 from web.languages import N_
 from web.markdown import render_markdown
 from web.models import Article, id_of
@@ -54,6 +55,7 @@ FAVORITES_LIVE = "favorites-live"  # the page's hidden element a favorites updat
 def _show(slug: str, comment_form: CommentForm | None = None, status: int = 200) -> Response:
     session = get_session()
     article = get_article(session=session, slug=slug, viewer_id=current_member_id())
+    draft = None if comment_form else comment_draft(slug)  # given back after signing in
     return render(
         "articles/show.html",
         parts=("comments",),
@@ -62,7 +64,8 @@ def _show(slug: str, comment_form: CommentForm | None = None, status: int = 200)
         comments=list_comments(
             session=session, article_id=article.id, viewer_id=current_member_id()
         ),
-        form=comment_form or CommentForm(),
+        form=comment_form or CommentForm(body=draft),
+        comment_restored=bool(draft),
         status=status,
         # The comments alone, fetched after a live update: their count comes along.
         refreshing=target() == "comments",

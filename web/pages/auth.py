@@ -22,6 +22,7 @@ from web.http.limits import (
     retry_after_seconds,
 )
 from web.http.rendering import component, render, respond
+from web.http.resume import resumed
 from web.infra import mail
 from web.languages import N_
 from web.pages.email_addresses import send_confirmation
@@ -87,7 +88,7 @@ def register() -> Response:
             except mail.NotSent:
                 flash(gettext("We could not send the link to confirm your address just now: "
                               "use “Send it again” in a few minutes."))  # fmt: skip
-            return redirect(next_from_request(), 303)
+            return resumed() or redirect(next_from_request(), 303)
     return _page("auth/register.html", form)
 
 
@@ -116,7 +117,7 @@ def login() -> Response:
         if user is not None:
             sign_in(user, remember=form.remember.data)
             flash(gettext("Welcome back, %(name)s!", name=user.username))
-            return redirect(next_from_request(), 303)
+            return resumed() or redirect(next_from_request(), 303)
         form.form_errors.append(gettext(WRONG_CREDENTIALS))
         failed_sign_in(form.email.data)
     return _page("auth/login.html", form)

@@ -13,8 +13,10 @@ from web import reading_list as domain
 from web.articles import find_article
 from web.db import get_session
 from web.http.auth import current_member
+from web.http.errors import sign_in_required
 from web.http.reader import keep_for_visitor, reading_list
 from web.http.rendering import announce, component, page_of, render, wants_fragment
+from web.http.resume import sent_by_member
 from web.models import id_of, id_or_none
 from web.pages.articles import toggled
 from web.pagination import offset_for, page_number
@@ -52,6 +54,8 @@ def unsave(slug: str) -> Response:
 
 
 def _set_saved(slug: str, on: bool) -> Response:
+    if sent_by_member():  # pressed on a member's page after their session ended
+        return sign_in_required()
     member = current_member()
     db = get_session()
     article = find_article(session=db, slug=slug, viewer_id=id_or_none(member))
