@@ -344,3 +344,41 @@ def test_visitors_asking_for_their_feed_are_asked_to_sign_in(actor: Actor):
     assert response is not None
     expect(page).to_have_url(re.compile(r"/login\?next="))
     expect_status(page, "Please sign in to continue.")
+
+
+def test_back_shows_the_list_as_it_is_now(new_actor, make_member, make_article, mode: str):
+    """Favorite and save on an article, then Back: the list (the writer's profile) shows
+    the new count, the pressed buttons, the reading list's count, its own title, and
+    focus on its heading."""
+    reader = new_actor()
+    sign_in(reader, make_member(f"back_{mode}"), MEMBER_PASSWORD)
+    writer = f"back_writer_{mode}"
+    make_member(writer)
+    title = f"Back again in {mode} mode"
+    slug = make_article(writer, title)
+    page = reader.page
+    page.goto(f"/profile/{writer}")
+    wait_for_htmx(reader)
+    preview = page.locator("article.preview").filter(has_text=title)
+    expect(preview.locator(".favorite")).to_contain_text("0")
+    reader.press(preview.get_by_role("link", name=title))
+    expect(page).to_have_url(re.compile(rf"/article/{re.escape(slug)}$"))
+    reader.press(page.locator(".article-banner .favorite-form button"))
+    expect_status(page, f"Added to your favorites: “{title}”.")
+    reader.press(page.locator(".article-banner .save-form button"))
+    expect_status(page, f"Saved to your reading list: “{title}”.")
+
+    page.go_back()  # the browser's Back (Alt+Left is the browser's, not the page's)
+    if mode == "nojs":  # each form sent added a visit to the article: back past them
+        for _ in range(2):
+            page.go_back()
+    expect(page).to_have_url(re.compile(rf"/profile/{writer}$"))
+    expect(page).to_have_title(re.compile(writer))
+    button = preview.locator(".favorite-form button")
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(button).to_contain_text("1")
+    expect(preview.locator(".save-form button")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#reading-list-count")).to_have_text("(1)")
+    if mode != "nojs":
+        expect(page.locator("main [data-focus-after-swap]").first).to_be_focused()
+        check_axe(reader, ("light",))

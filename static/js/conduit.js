@@ -176,27 +176,12 @@ function reannounceStatus() {
   setTimeout(() => status.replaceChildren(...messages), REANNOUNCE_AFTER_MS);
 }
 
-// History snapshots keep the page's HTML, not what was typed: make the search box of a
-// saved page show the query that page is the result of (none outside search). The path
-// saved is the page being left (on Back, `location` already names the next one).
-function keepSearchQuery(event) {
-  const box = document.getElementById("search-q");
-  if (!box) return;
-  const saved = new URL(event.detail.path, location.origin);
-  const query = saved.pathname === "/search" ? saved.searchParams.get("q") : "";
-  box.setAttribute("value", query ?? "");
-}
-
-// Signing out forgets the snapshots of this tab's history, so Back cannot show pages
-// of the member who just left; so does changing the language (no page in the old one).
-function forgetHistoryOnLeaving(event) {
-  const form = event.target;
-  if (!(form instanceof HTMLFormElement) || !form.matches(".sign-out, .language-form")) return;
-  try {
-    sessionStorage.removeItem("htmx-history-cache");
-  } catch {
-    // storage may be unavailable (private mode): nothing was kept then
-  }
+// A page brought back by Back or Forward (fetched afresh: historyCacheSize is 0) starts
+// with focus on its heading, as a page opened by a link does, never on <body>.
+function focusRestoredPage() {
+  const landing =
+    document.querySelector("main [data-focus-after-swap]") ?? document.getElementById("main");
+  landing?.focus({ preventScroll: false });
 }
 
 // --- the status region ----------------------------------------------------------------
@@ -231,12 +216,10 @@ const BEHAVIOURS = {
   "htmx:beforeSwap": [focusPastRemovedItem, rememberLiveFocus],
   "htmx:afterSwap": [dropRepeatedItems, restoreLiveFocus, announceStillPreview],
   "htmx:afterSettle": [restoreFocus, wholePage(followPageMarks), wholePage(reannounceStatus)],
-  "htmx:historyRestore": [followPageMarks],
-  "htmx:beforeHistorySave": [keepSearchQuery],
+  "htmx:historyRestore": [followPageMarks, focusRestoredPage],
   "htmx:sseOpen": [listenToStream],
   "htmx:sendError": [announceUnreachable],
   "htmx:timeout": [announceTimeout],
-  submit: [forgetHistoryOnLeaving],
 };
 for (const [name, behaviours] of Object.entries(BEHAVIOURS)) {
   document.addEventListener(name, (event) => {

@@ -66,7 +66,10 @@ HTMX_CONFIG: dict[str, Any] = {
     "allowEval": False,
     "allowScriptTags": False,
     "selfRequestsOnly": True,
-    # History misses re-fetch a full page: never answer them with a fragment.
+    # Back and Forward ask for the page as it is now (its counts, pressed buttons and
+    # reading list), never a snapshot of it as it was: no history is kept in the tab...
+    "historyCacheSize": 0,
+    # ...and the page is asked for whole: never answer it with a fragment.
     "historyRestoreAsHxRequest": False,
     # Settling copies `style` attributes, which the CSP forbids: settle classes only.
     "attributesToSettle": ["class", "width", "height"],
