@@ -1,13 +1,12 @@
 """Full-text search over titles, descriptions, bodies and tags, best match first.
 
 SQLite: FTS5 with bm25 ranking and snippet(); PostgreSQL: a weighted tsvector with a
-GIN index, ts_rank_cd and ts_headline; MySQL/MariaDB: InnoDB FULLTEXT in boolean mode,
-ranked by each part's relevance (titles first), with snippets cut here. The reader's
-words become a safe query (only word characters reach the database, and always as
-bound parameters): every word must match, the last one as a prefix (it may be half
-typed), the others whole (stemmed on SQLite and PostgreSQL, so "plants" finds "plant";
-InnoDB does not stem, and leaves out words shorter than three letters and its few
-stopwords).
+GIN index, ts_rank_cd and ts_headline; MySQL/MariaDB: a table of each article's words
+and their weights (web.search_index), ranked by the sum of the weights, with snippets
+cut here. The reader's words become a safe query (only word characters reach the
+database, and always as bound parameters): every word must match, the last one as a
+prefix (it may be half typed), the others whole (stemmed on SQLite and PostgreSQL, so
+"plants" finds "plant"; MySQL's words are not stemmed).
 
 Ranking reads every match, so it is bounded: the newest `window` matches are ranked
 (all of them for any query narrower than that; the SEARCH_WINDOW setting), and a
@@ -24,7 +23,7 @@ from sqlmodel import Session
 from web.articles import ArticlePreview, previews_by_id
 from web.bounds import SEARCH_WINDOW
 from web.pagination import Page, check_in_range, offset_for
-from web.search_index import dialect
+from web.search_index import LONGEST_WORD, dialect
 
 MAX_TERMS = 12
 MARK_START, MARK_END = "\x02", "\x03"
@@ -89,22 +88,10 @@ _POSTGRES_PAGE = (
     "JOIN article AS a ON a.id = best.article_id, to_tsquery('english', :q) AS query "
     "ORDER BY best.rank DESC, a.id DESC"
 )
-# InnoDB: `{all}` matches every word (a required word each), `{any}` weighs any of them.
-_MYSQL_ALL = "MATCH (title, tags, description, body) AGAINST (:q IN BOOLEAN MODE)"
-_MYSQL_WINDOW = (
-    f"SELECT count(*), min(article_id) FROM (SELECT article_id FROM article_fts WHERE {_MYSQL_ALL} "
-    "ORDER BY article_id DESC LIMIT :cap) AS w"
-)
-_MYSQL_PAGE = (
-    "SELECT f.article_id, f.title, f.description, f.body FROM (SELECT article_id, "
-    "10 * MATCH (title) AGAINST (:any IN BOOLEAN MODE) "
-    "+ 4 * MATCH (tags, description) AGAINST (:any IN BOOLEAN MODE) "
-    "+ MATCH (body) AGAINST (:any IN BOOLEAN MODE) AS rank "
-    f"FROM article_fts WHERE {_MYSQL_ALL} AND article_id >= :oldest "
-    "ORDER BY rank DESC, article_id DESC LIMIT :limit OFFSET :offset) AS best "
-    "JOIN article_fts AS f ON f.article_id = best.article_id "
-    "ORDER BY best.rank DESC, best.article_id DESC"
-)
+# MySQL/MariaDB: the window's matches, newest first, driven by the rarest of the words:
+# an exact word's entries come in article order (newest first, stopping at `cap`); a
+# prefix's few are sorted; a prefix matching many drives from the newest articles.
+PROBE = 20_000  # index entries a word is counted up to, to find the rarest
 SNIPPET_WORDS = 30
 _POSTGRES_BROAD_PAGE = _POSTGRES_PAGE.format(
     matches="(SELECT article_id, document FROM article_fts WHERE article_id >= :oldest OFFSET 0)"
@@ -184,53 +171,85 @@ def _mysql_matches(
     session: Session, words: list[str], offset: int, limit: int, viewer_id: int | None,
     window: int,
 ) -> tuple[list[SearchResult], int]:  # fmt: skip
-    """`find_matches` on InnoDB: the window, then a page of it with the text to cut the
-    snippets from (InnoDB has no snippet function)."""
-    whole = [word for word in words[:-1] if len(word) >= MYSQL_SHORTEST]
-    last = words[-1]
-    if any(len(word) > MYSQL_LONGEST for word in words):
-        return [], 0  # a word longer than any the index holds: nothing has every word
-    bounds = {
-        "q": " ".join([*(f"+{word}" for word in whole), f"+{last}*"]),
-        "any": " ".join([*whole, f"{last}*"]),
-        "cap": window,
-    }
-    total, oldest = session.execute(text(_MYSQL_WINDOW), bounds).one()
+    """`find_matches` on MySQL's word table (web.search_index): the words' sizes, the
+    ranked page with the count, then the previews. Snippets are cut here (MySQL has no
+    function for them)."""
+    if any(len(word) > LONGEST_WORD for word in words):
+        return [], 0  # longer than any indexed word: nothing has every word
+    names = {f"w{n}": word for n, word in enumerate(dict.fromkeys(words[:-1]))}
+    params: dict[str, object] = {**names, "prefix": f"{words[-1]}%", "cap": window,
+                                 "probe": PROBE}  # fmt: skip
+    counted = [*(f"word = :{name}" for name in names), "word LIKE :prefix"]
+    sizes = session.execute(text("SELECT " + ", ".join(
+        f"(SELECT count(*) FROM (SELECT 1 FROM article_fts WHERE {where} LIMIT :probe) AS c{n})"
+        for n, where in enumerate(counted)
+    )), params).one()  # fmt: skip
+    rarest = min(range(len(counted)), key=lambda n: sizes[n])
+    if sizes[rarest] == 0:
+        return [], 0
+    matches = _mysql_window(list(names), rarest, broad=sizes[rarest] >= PROBE)
+    wanted = " OR ".join([*(f"r.word = :{name}" for name in names), "r.word LIKE :prefix"])
+    rows = session.execute(
+        text(
+            "SELECT a.id, a.title, a.description, a.body, best.total FROM (SELECT m.article_id, "
+            "(SELECT sum(r.weight) FROM article_fts AS r WHERE r.article_id = m.article_id "
+            f"AND ({wanted})) AS rank, count(*) OVER () AS total FROM ({matches}) AS m "
+            "ORDER BY rank DESC, m.article_id DESC LIMIT :limit OFFSET :offset) AS best "
+            "JOIN article AS a ON a.id = best.article_id ORDER BY best.rank DESC, a.id DESC"
+        ),
+        {**params, "limit": limit, "offset": offset},
+    ).all()
+    # The count comes with the page (one query fewer); a page past the end counts apart.
+    count = f"SELECT count(*) FROM ({matches}) AS w"
+    total = rows[0][4] if rows else offset and session.execute(text(count), params).scalar_one()
     if not total:
         return [], 0
-    rows = session.execute(
-        text(_MYSQL_PAGE), {**bounds, "oldest": oldest, "limit": limit, "offset": offset}
-    ).all()
     previews = previews_by_id(session=session, ids=[row[0] for row in rows], viewer_id=viewer_id)
     items = [
         SearchResult(
             article=previews[article_id],
-            snippet=highlight(snippet(f"{title}. {description} {body}", [*whole, last])),
+            snippet=highlight(snippet(f"{title}. {description} {body}", words)),
         )
-        for article_id, title, description, body in rows
+        for article_id, title, description, body, _total in rows
         if article_id in previews
     ]
-    return items, total
+    return items, int(total)
 
 
-# InnoDB's innodb_ft_min_token_size and innodb_ft_max_token_size: shorter words are not
-# indexed (so not required), longer ones neither (so never found).
-MYSQL_SHORTEST, MYSQL_LONGEST = 3, 84
+def _mysql_window(names: list[str], rarest: int, *, broad: bool) -> str:
+    """The window's matches (`article_id`, newest first, at most :cap), driven by word
+    number `rarest` (the prefix when it is the last): every other word is checked on
+    the driving row's article through the (article_id, word) index."""
+
+    def has(name: str | None, article: str) -> str:
+        # A scalar subquery, not EXISTS: MariaDB would turn EXISTS into a join reading
+        # every entry of the word; this one is looked up per row, until :cap rows match.
+        test = f"x.word = :{name}" if name else "x.word LIKE :prefix"
+        one = f"SELECT 1 FROM article_fts AS x WHERE x.article_id = {article} AND {test} LIMIT 1"
+        return f"({one}) IS NOT NULL"
+
+    if rarest < len(names):  # an exact word: its entries come newest first, no sort
+        others = [has(n, "d.article_id") for n in names if n != names[rarest]]
+        where = " AND ".join([f"d.word = :{names[rarest]}", *others, has(None, "d.article_id")])
+        newest = "ORDER BY d.article_id DESC LIMIT :cap"
+        return f"SELECT d.article_id FROM article_fts AS d WHERE {where} {newest}"
+    checks = [*(has(n, "a.id") for n in names), has(None, "a.id")]
+    if not broad:  # a prefix few articles have: among those alone
+        checks.append("a.id IN (SELECT article_id FROM article_fts WHERE word LIKE :prefix)")
+    newest = "ORDER BY a.id DESC LIMIT :cap"  # a common prefix: newest first, until :cap
+    return f"SELECT a.id AS article_id FROM article AS a WHERE {' AND '.join(checks)} {newest}"
 
 
 def snippet(text_: str, words: list[str], size: int = SNIPPET_WORDS) -> str:
     """About `size` words of `text_` around the first match, each match marked: whole
-    words for all but the last, which may be a prefix."""
-    tokens = text_.split()
-    whole, last = set(words[:-1]), words[-1]
-
-    def matches(token: str) -> bool:
-        return any(w in whole or w.startswith(last) for w in terms(token))
-
-    hits = [n for n, token in enumerate(tokens) if matches(token)]
-    start = max(0, (hits[0] if hits else 0) - size // 4)
-    shown = [
-        f"{MARK_START}{token}{MARK_END}" if matches(token) else token
-        for token in tokens[start : start + size]
-    ]
-    return ("… " if start else "") + " ".join(shown) + (" …" if start + size < len(tokens) else "")
+    words for all but the last, which may be a prefix (the text is searched once)."""
+    choices = [*(re.escape(word) for word in words[:-1]), re.escape(words[-1]) + r"[^\W_]*"]
+    found = re.compile(rf"(?<![^\W_])(?:{'|'.join(choices)})(?![^\W_])", re.IGNORECASE)
+    first = found.search(text_)
+    at = first.start() if first else 0
+    before = text_[:at].split()[-(size // 4) :] if at else []
+    after = text_[at:].split()
+    shown = " ".join([*before, *after[: size - len(before)]])
+    marked = found.sub(lambda match: f"{MARK_START}{match.group(0)}{MARK_END}", shown)
+    cut_before = len(before) < len(text_[:at].split())
+    return ("… " if cut_before else "") + marked + (" …" if len(after) > size - len(before) else "")
