@@ -66,8 +66,7 @@ def test_a_status_message_moves_nothing(actor: Actor):
     heading = page.get_by_role("heading", level=1)
     before = heading.bounding_box()
     actor.choose(page.get_by_label("Theme"), "Dark")
-    if actor.mode == "nojs":
-        actor.press(page.get_by_role("button", name="Apply"))
+    actor.press(page.get_by_role("button", name="Apply"))
     expect_status(page, "Using dark theme.")
     expect(page.locator(".status-message")).to_be_visible()
     after = heading.bounding_box()

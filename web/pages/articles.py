@@ -283,7 +283,7 @@ def add_comment_view(slug: str) -> Response:
     if not form.validate_on_submit():
         if not wants_fragment():
             return _show(slug, comment_form=form, status=422)
-        announce(" ".join(map(str, form.body.errors)), error=True)
+        # Not announced: the field takes focus, and its message is read with it (once).
         return respond(oob=[component("comment_form", form, slug, oob=True)], status=422)
     viewer = signed_in_member()
     try:
