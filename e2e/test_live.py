@@ -136,3 +136,53 @@ def test_without_js_a_reload_shows_everything(new_actor: Callable[[], Actor], ma
     b.page.reload()
     expect(b.page.locator("#comments")).to_contain_text("Seen after a reload")
     expect(b.page.locator("#comments-count")).to_have_text("(1)")
+
+
+# Counts the page's EventSources and how many are still open (readyState 2 is CLOSED).
+COUNT_SOURCES = """
+(() => {
+  const Original = window.EventSource;
+  window.__sources = [];
+  window.EventSource = class extends Original {
+    constructor(...args) { super(...args); window.__sources.push(this); }
+  };
+})();
+"""
+
+
+def open_streams(actor: Actor) -> int:
+    return actor.page.evaluate("window.__sources.filter(s => s.readyState !== 2).length")
+
+
+@WITH_JS
+def test_quick_browsing_keeps_one_stream_and_misses_nothing(
+    new_actor: Callable[[], Actor], make_member, mode: str
+):
+    """A reader opens three articles within seconds (links, then Back, then the next):
+    each page left closes its stream at once, and a comment on the page they stop at
+    appears live, as on a page opened slowly."""
+    a, b = new_actor(), new_actor()
+    sign_in(a, make_member(f"browsewriter_{mode}"), MEMBER_PASSWORD)
+    tag = f"browse{mode}"
+    titles = [f"Browsed {n} in {mode} mode" for n in (1, 2, 3)]
+    for title in titles:
+        write(a, title, tags=tag)
+    b.page.add_init_script(COUNT_SOURCES)
+    b.page.goto(f"/?tag={tag}")
+    wait_for_htmx(b)
+    for title in titles:
+        b.press(b.page.get_by_role("link", name=title, exact=True))
+        expect(b.page.get_by_role("heading", level=1)).to_have_text(title)
+        if title != titles[-1]:
+            b.page.go_back()
+            expect(b.page.get_by_role("link", name=titles[-1], exact=True)).to_be_visible()
+    connected(b)
+    assert open_streams(b) == 1  # the pages left behind closed theirs
+
+    a.page.goto(b.page.url)
+    a.fill(a.page.get_by_label("Write a comment"), "Caught while browsing")
+    a.press(a.page.get_by_role("button", name="Post comment"))
+    expect(b.page.locator("#comments")).to_contain_text("Caught while browsing", timeout=LIVE)
+    expect_status(b.page, f"New comment by browsewriter_{mode}.")
+    assert open_streams(b) == 1
+    check_axe(b, themes=("light",))

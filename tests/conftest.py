@@ -28,6 +28,7 @@ from sqlmodel import Session, SQLModel
 from tests.mailbox import Inbox
 from web import create_app
 from web.db import dispose, engine_of
+from web.infra import live
 from web.infra.migrate import upgrade
 
 SERVER_URL = os.environ.get("DATABASE_URL", "")
@@ -155,6 +156,7 @@ def _empty_mysql(connection: Any, names: list[str]) -> None:
 def app(db_url: str) -> Iterator[Flask]:
     app = make_test_app(db_url)
     yield app
+    live.shut_down(app)  # its streams and the thread reading their events end
     dispose(app)
 
 

@@ -230,13 +230,18 @@ class Settings(BaseSettings):
             "`1`",
             "Live-update streams one process holds open at once (each holds a thread): keep "
             "it below `GUNICORN_THREADS` so pages always find one. The `events` process "
-            "(Procfile) raises both. Past it a stream answers 503 and the browser retries.",
+            "(Procfile) raises both. When full, the client holding the most gives up its "
+            "oldest stream; when all hold a fair share, 503 and the browser retries.",
         ),
     ] = 1
     live_streams_per_client: Annotated[
         PositiveInt,
-        _setting("`6`", "Live-update streams one client address may hold in one process."),
-    ] = 6
+        _setting(
+            "`16`",
+            "Live-update streams one client address holds in one process: its next stream "
+            "takes the place of its oldest (a page left behind), never refused.",
+        ),
+    ] = 16
     live_heartbeat_seconds: Annotated[
         PositiveInt,
         _setting(

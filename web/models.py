@@ -265,6 +265,19 @@ class SiteState(SQLModel, table=True):
     value: int = Field(sa_type=BigInteger)
 
 
+class LiveEvent(SQLModel, table=True):
+    """A live update on its way to every process's open pages when there is no Redis
+    (web.infra.live.DatabaseBroker): only the newest few hundred are kept."""
+
+    __tablename__ = "live_event"
+    # Ids are never given out twice (SQLite would reuse them once the newest is deleted):
+    # each process reads the rows after the last id it has seen.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    body: str = Field(sa_type=Text)  # the event's fields, as JSON
+
+
 class Submission(SQLModel, table=True):
     """A form that created something (see web.submissions): its token and the result."""
 

@@ -9,25 +9,33 @@ what to announce ("New comment by alice.") or, on a feed, the "3 new articles â€
 them" notice. A reader's own changes are not sent back to them.
 
 Brokers: with REDIS_URL, events go into a capped Redis stream (XADD, MAXLEN about
-HISTORY) that each process reads in one background thread (XREAD BLOCK), so a comment
-written through one app server reaches readers connected to any other; without Redis,
-events stay in the process that made them (the development server). Either way each
-process keeps the last HISTORY events in a `Hub`, where its streams wait. Ids are
-"<milliseconds>-<sequence>", Redis's own; a reconnecting browser sends the last one it
-saw (Last-Event-ID, or `since` in the address) and gets what it missed, or a "reload"
-notice when more was missed than is kept.
+HISTORY) that each process reads in one background thread (XREAD BLOCK); without it,
+into a table (`live_event`) that each process with open streams reads every
+POLL_SECONDS, and at once when it wrote one itself. Either way a comment written
+through one process (a gunicorn worker, an app server) reaches readers connected to any
+other, and each process keeps the last HISTORY events in a `Hub`, where its streams
+wait. Ids are "<number>-<sequence>" (Redis's own, or the row's id and 0); a reconnecting
+browser sends the last one it saw (`since` in the address, or Last-Event-ID) and gets
+what it missed, or a "stale" notice (the page refetches) when more was missed than is
+kept.
 
-Each stream holds a thread while it is open: `LIVE_STREAMS_MAX` per process (beyond it
-a 503, the browser retries) and `LIVE_STREAMS_PER_CLIENT` per address (429), a
-heartbeat comment every `LIVE_HEARTBEAT_SECONDS`, an end after `LIVE_STREAM_SECONDS`
-(the browser reconnects, missing nothing), and an end at once when the process stops
-gracefully (gunicorn.conf.py), so a deploy never waits on streams.
+Each stream holds a thread and a slot while it is open: `LIVE_STREAMS_MAX` per process
+and `LIVE_STREAMS_PER_CLIENT` per client address. No reader is refused for their own
+earlier streams: a client at its share ends its oldest stream for the new one (a page
+left behind, or a tab that reconnects and replays what it missed), and a process that
+is full ends the oldest stream of the client holding the most, unless every client
+holds no more than the newcomer would (then 503: the browser retries, maybe on another
+server). A heartbeat comment every `LIVE_HEARTBEAT_SECONDS` notices closed pages; a
+stream ends after `LIVE_STREAM_SECONDS` (the browser reconnects, missing nothing), and
+at once when the process stops gracefully (gunicorn.conf.py), so a deploy never waits
+on streams.
 """
 
+import json
 import logging
 import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,14 +43,21 @@ from typing import Any
 import redis
 from flask import Flask, current_app, has_app_context
 from flask_babel import gettext
+from sqlalchemy import Engine, Table, delete, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
+from web.db import engine_of
 from web.infra.redis_clients import client as redis_client
+from web.models import LiveEvent
 
 log = logging.getLogger("conduit.live")
 
 HISTORY = 500
 STREAM_KEY = "conduit:live"
 RETRY_MS = 2000  # how soon a browser reconnects after a stream ends
+POLL_SECONDS = 1.0  # how often a process with open streams reads the events table
+GAP_SECONDS = 2.0  # how long a missing row id is waited for (a write not yet committed)
+EVENTS: Table = LiveEvent.__table__  # type: ignore[attr-defined]  # SQLModel sets it
 
 
 def _order(event_id: str) -> tuple[int, int]:
@@ -63,6 +78,10 @@ class Event:
     actor: str = ""  # their username, for the announcement
     change: str = ""  # "added" or "deleted" for comments
     tags: tuple[str, ...] = ()
+    order: tuple[int, int] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "order", _order(self.id))
 
     @classmethod
     def from_fields(cls, event_id: str, fields: dict[str, str]) -> "Event":
@@ -79,6 +98,14 @@ class Event:
         )
 
 
+@dataclass(eq=False)
+class Slot:
+    """One open stream's place in its process."""
+
+    client: str
+    ended: bool = False  # taken by a newer stream: this one ends (its page reconnects)
+
+
 @dataclass
 class Hub:
     """This process's recent events and the streams waiting on them."""
@@ -87,8 +114,8 @@ class Hub:
     events: deque[Event] = field(default_factory=deque)
     changed: threading.Condition = field(default_factory=threading.Condition)
     closing: threading.Event = field(default_factory=threading.Event)
+    held: dict[str, deque[Slot]] = field(default_factory=dict)  # each client's, oldest first
     streams: int = 0
-    per_client: Counter[str] = field(default_factory=Counter)
     # Everything since the process started is here until the first event is dropped.
     dropped: bool = False
 
@@ -105,47 +132,73 @@ class Hub:
         with self.changed:
             return self.events[-1].id if self.events else "0-0"
 
+    def _newer(self, mark: tuple[int, int]) -> list[Event]:
+        newer: list[Event] = []  # from the newest back: a waiting stream wants only the last few
+        for event in reversed(self.events):
+            if event.order <= mark:
+                break
+            newer.append(event)
+        newer.reverse()
+        return newer
+
     def after(self, last: str) -> tuple[list[Event], bool]:
         """The events after `last`, and whether that is all of them (False when some
         were dropped from the history meanwhile)."""
         mark = _order(last)
         with self.changed:
-            newer = [event for event in self.events if _order(event.id) > mark]
+            newer = self._newer(mark)
             if not self.dropped:
                 return newer, True
             # Some were dropped: all is here only if the oldest kept is not after `last`.
-            return newer, _order(self.events[0].id) <= mark
+            return newer, self.events[0].order <= mark
 
-    def wait(self, last: str, timeout: float) -> list[Event]:
-        """Block until there are events after `last` (or the timeout, or closing)."""
+    def wait(self, last: str, timeout: float, slot: Slot | None = None) -> list[Event]:
+        """Block until there are events after `last` (or the timeout, or closing, or
+        the slot taken by a newer stream)."""
         mark = _order(last)
         with self.changed:
             self.changed.wait_for(
                 lambda: (
                     self.closing.is_set()
-                    or (bool(self.events) and _order(self.events[-1].id) > mark)
+                    or (slot is not None and slot.ended)
+                    or (bool(self.events) and self.events[-1].order > mark)
                 ),
                 timeout=timeout,
             )
-            return [event for event in self.events if _order(event.id) > mark]
+            return self._newer(mark)
 
-    def open(self, client: str, most: int, per_client: int) -> str | None:
-        """Count a new stream in; a reason when it may not open."""
+    def open(self, client: str, most: int, per_client: int) -> Slot | None:
+        """A slot for a new stream of `client`, or None when the process is full with
+        every client at a fair share."""
         with self.changed:
-            if self.closing.is_set() or self.streams >= most:
-                return "busy"
-            if self.per_client[client] >= per_client:
-                return "too many"
+            if self.closing.is_set():
+                return None
+            mine = self.held.get(client, deque())
+            if len(mine) >= per_client:
+                self._end(mine[0])  # the page just opened matters more than an old one
+            elif self.streams >= most:
+                heaviest = max(self.held.values(), key=len)
+                if len(heaviest) <= len(mine) + 1:
+                    return None
+                self._end(heaviest[0])
+            slot = Slot(client)
+            self.held.setdefault(client, deque()).append(slot)
             self.streams += 1
-            self.per_client[client] += 1
-            return None
+            return slot
 
-    def close(self, client: str) -> None:
+    def close(self, slot: Slot) -> None:
         with self.changed:
-            self.streams -= 1
-            self.per_client[client] -= 1
-            if self.per_client[client] <= 0:
-                del self.per_client[client]
+            if not slot.ended:
+                self._end(slot)
+
+    def _end(self, slot: Slot) -> None:
+        slot.ended = True
+        mine = self.held[slot.client]
+        mine.remove(slot)
+        if not mine:
+            del self.held[slot.client]
+        self.streams -= 1
+        self.changed.notify_all()
 
     def shut(self) -> None:
         """The process is stopping: every stream ends now (browsers reconnect elsewhere)."""
@@ -154,43 +207,20 @@ class Hub:
             self.changed.notify_all()
 
 
-class MemoryBroker:
-    """Events for this process only: the development server's broker."""
+class Broker:
+    """Publishes events and feeds this process's hub from one reader thread, started
+    by the first stream (so each gunicorn worker has its own after the fork)."""
 
     def __init__(self) -> None:
         self.hub = Hub()
-        self._lock = threading.Lock()
-        self._last = (0, 0)
-
-    def publish(self, fields: dict[str, str]) -> None:
-        with self._lock:  # ids like Redis's: milliseconds, then a sequence within one
-            now = int(time.time() * 1000)
-            self._last = (now, 0) if now > self._last[0] else (self._last[0], self._last[1] + 1)
-            event_id = f"{self._last[0]}-{self._last[1]}"
-        self.hub.add([Event.from_fields(event_id, fields)])
-
-    def listening(self) -> Hub:
-        return self.hub
-
-
-class RedisBroker:
-    """Events through a capped Redis stream, read by one thread per process."""
-
-    def __init__(self, url: str, key: str = STREAM_KEY) -> None:
-        self.hub = Hub()
-        self.url = url
-        self.key = key
-        self.writer = redis_client(url)
         self._reader: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._loaded = threading.Event()  # the history is in the hub (or Redis is away)
+        self._loaded = threading.Event()  # the history is in the hub (or is unreachable)
 
     def publish(self, fields: dict[str, str]) -> None:
-        self.writer.xadd(self.key, fields, maxlen=HISTORY, approximate=True)  # type: ignore[arg-type]  # redis-py wants bytes-or-str keys
+        raise NotImplementedError
 
     def listening(self) -> Hub:
-        """The hub, fed by this process's reader thread (started on first use, so each
-        gunicorn worker has its own after the fork)."""
         with self._lock:
             if self._reader is None or not self._reader.is_alive():
                 self._reader = threading.Thread(target=self._read, name="live-reader", daemon=True)
@@ -198,6 +228,100 @@ class RedisBroker:
         # A first stream waits for the history: else it would take it for news.
         self._loaded.wait(timeout=2)
         return self.hub
+
+    def _read(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """End every stream of this process now."""
+        self.hub.shut()
+
+
+class DatabaseBroker(Broker):
+    """Events through a table every process reads: no Redis, one or many processes.
+
+    A process writes each event as a row of its own (after the write it tells of is
+    committed) and wakes its reader; each process with open streams reads the rows
+    after the last it has seen. Row ids are given out when a row is written and may
+    commit out of order: a missing id is waited for up to GAP_SECONDS (its row may be
+    committing) before the reader moves past it, so no stream skips an event.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__()
+        self.app = app
+        self.nudge = threading.Event()
+        self._gap_seen: float | None = None
+
+    def publish(self, fields: dict[str, str]) -> None:
+        with engine_of(self.app).begin() as connection:
+            written = connection.execute(insert(EVENTS).values(body=json.dumps(fields)))
+            newest = int(written.inserted_primary_key[0])  # type: ignore[index]  # one column
+            if newest % 100 == 0:  # now and then, forget what no stream can still want
+                connection.execute(delete(EVENTS).where(EVENTS.c.id <= newest - 2 * HISTORY))
+        self.nudge.set()
+
+    def stop(self) -> None:
+        super().stop()
+        self.nudge.set()
+        # The reader gives its connection back before the engine can be disposed.
+        reader = self._reader
+        if reader is not None and reader is not threading.current_thread():
+            reader.join(timeout=2)
+
+    def _read(self) -> None:
+        engine = engine_of(self.app)
+        last: int | None = None
+        while not self.hub.closing.is_set():
+            self.nudge.clear()
+            try:
+                if last is None:
+                    last = self._load(engine)
+                    self._loaded.set()
+                last = self._take(engine, last)
+            except SQLAlchemyError as error:
+                log.warning("live updates: reading events failed (%s); retrying", error)
+                self._loaded.set()
+            self.nudge.wait(POLL_SECONDS)
+
+    def _load(self, engine: Engine) -> int:
+        """The newest HISTORY events into the hub; the id to read on from."""
+        with engine.connect() as connection:
+            newest = select(EVENTS.c.id, EVENTS.c.body).order_by(EVENTS.c.id.desc())
+            rows = connection.execute(newest.limit(self.hub.history)).all()
+        self.hub.add(_rows(reversed(rows)))
+        return rows[0][0] if rows else 0
+
+    def _take(self, engine: Engine, last: int) -> int:
+        """The rows after `last` into the hub, up to a gap not yet waited out."""
+        with engine.connect() as connection:
+            after = select(EVENTS.c.id, EVENTS.c.body).where(EVENTS.c.id > last)
+            rows = connection.execute(after.order_by(EVENTS.c.id).limit(200)).all()
+        taken = []
+        for row in rows:
+            if row[0] != last + 1:
+                now = time.monotonic()
+                self._gap_seen = self._gap_seen or now
+                if now - self._gap_seen < GAP_SECONDS:
+                    break
+            self._gap_seen = None
+            taken.append(row)
+            last = row[0]
+        self.hub.add(_rows(taken))
+        return last
+
+
+class RedisBroker(Broker):
+    """Events through a capped Redis stream, read by one thread per process."""
+
+    def __init__(self, url: str, key: str = STREAM_KEY) -> None:
+        super().__init__()
+        self.url = url
+        self.key = key
+        self.writer = redis_client(url)
+
+    def publish(self, fields: dict[str, str]) -> None:
+        self.writer.xadd(self.key, fields, maxlen=HISTORY, approximate=True)  # type: ignore[arg-type]  # redis-py wants bytes-or-str keys
 
     def _read(self) -> None:
         # XREAD blocks up to 5 s: its reads may take that long (a stall still ends them).
@@ -230,17 +354,21 @@ def _events(entries: Iterable[tuple[bytes, dict[bytes, bytes]]]) -> list[Event]:
     ]
 
 
+def _rows(rows: Iterable[Any]) -> list[Event]:
+    return [Event.from_fields(f"{row_id}-0", json.loads(body)) for row_id, body in rows]
+
+
 def init_app(app: Flask) -> None:
     url = app.config.get("REDIS_URL")
     key = app.config.get("LIVE_KEY") or STREAM_KEY
-    app.extensions["conduit.live"] = RedisBroker(url, key) if url else MemoryBroker()
+    app.extensions["conduit.live"] = RedisBroker(url, key) if url else DatabaseBroker(app)
 
 
-def broker() -> MemoryBroker | RedisBroker:
+def broker() -> Broker:
     return broker_of(current_app)
 
 
-def broker_of(app: Flask) -> MemoryBroker | RedisBroker:
+def broker_of(app: Flask) -> Broker:
     """The app's broker, outside a request (tests, shutdown)."""
     return app.extensions["conduit.live"]  # set by init_app
 
@@ -253,7 +381,7 @@ def publish(kind: str, **fields: object) -> None:
     values = {"kind": kind, **{key: _text(value) for key, value in fields.items()}}
     try:
         broker().publish(values)
-    except (redis.RedisError, OSError) as error:
+    except (redis.RedisError, OSError, SQLAlchemyError) as error:
         log.warning("live updates: publishing %s failed (%s)", kind, error)
 
 
@@ -287,16 +415,17 @@ class Topic:
 
 def stream(
     hub: Hub,
+    slot: Slot,
     topic: Topic,
     start: str | None,
     *,
     heartbeat: float,
     lifetime: float,
-    release: Callable[[], None],
 ) -> Iterator[str]:
     """The stream for one page: what it missed since `start` (when given), then each
-    event as it comes, a heartbeat when quiet, until its lifetime ends or the process
-    stops. `release` runs however it ends (the browser left, the worker stops)."""
+    event as it comes, a heartbeat when quiet, until its lifetime ends, a newer stream
+    takes its slot or the process stops. The slot is given back however it ends (the
+    browser left, the worker stops)."""
     try:
         yield f"retry: {RETRY_MS}\n\n"
         if start is None:
@@ -310,15 +439,15 @@ def stream(
                 return
             yield from _said(topic, missed)
         ends = time.monotonic() + lifetime
-        while not hub.closing.is_set() and time.monotonic() < ends:
-            events = hub.wait(last, timeout=min(heartbeat, max(ends - time.monotonic(), 0)))
+        while not hub.closing.is_set() and not slot.ended and time.monotonic() < ends:
+            events = hub.wait(last, min(heartbeat, max(ends - time.monotonic(), 0)), slot)
             if events:
                 last = events[-1].id
                 yield from _said(topic, events)
             else:
                 yield ": keep-alive\n\n"
     finally:
-        release()
+        hub.close(slot)
 
 
 def _said(topic: Topic, events: list[Event]) -> Iterator[str]:
@@ -375,4 +504,4 @@ def shut_down(app: Any) -> None:
     """End every stream of this process now (gunicorn.conf.py calls it on SIGTERM)."""
     live = getattr(app, "extensions", {}).get("conduit.live")
     if live is not None:
-        live.hub.shut()
+        live.stop()

@@ -57,22 +57,18 @@ def _stream(topic: live.Topic, start: str | None) -> Response:
     config = current_app.config
     get_locale()  # chosen now, while the sign-in can be read: the stream speaks it
     hub = live.broker().listening()
-    client = request.remote_addr or ""
-    refused = hub.open(client, config["LIVE_STREAMS_MAX"], config["LIVE_STREAMS_PER_CLIENT"])
-    if refused == "busy":  # the browser tries again in a moment, maybe on another server
+    slot = hub.open(request.remote_addr or "", config["LIVE_STREAMS_MAX"],
+                    config["LIVE_STREAMS_PER_CLIENT"])  # fmt: skip
+    if slot is None:  # full, and fairly shared: the browser tries again, maybe elsewhere
         return current_app.response_class("Busy: try again shortly.", 503, {"Retry-After": "5"},
                         mimetype="text/plain")  # fmt: skip
-    if refused:
-        return current_app.response_class("Too many live-update streams from this address.", 429,
-                        {"Retry-After": "30"}, mimetype="text/plain")  # fmt: skip
-
     events = live.stream(
         hub,
+        slot,
         topic,
         start,
         heartbeat=config["LIVE_HEARTBEAT_SECONDS"],
         lifetime=config["LIVE_STREAM_SECONDS"],
-        release=lambda: hub.close(client),
     )
     return current_app.response_class(
         stream_with_context(events),
