@@ -4,11 +4,12 @@
     make bench-live ARGS="--streams 300"
 
 It seeds a small SQLite database, starts the app servers (as the Procfile's `web`) and
-the events server (as its `events`: many threads, streams only), measures the home page
-with wrk, opens the idle streams on the events server (each waits for events and gets
-a heartbeat), measures the home page again and the events server's memory, then
-publishes one event and times how long the streams take to hear it. Not a test: the
-numbers depend on the machine.
+the events server (as its `events`: one worker of many threads, streams only), measures
+the home page with wrk, opens the idle streams on the events server (each waits for
+events and gets a heartbeat), measures the home page again and the events server's
+memory, then publishes one article through an app server and times how long the
+streams take to hear it (through Redis with REDIS_URL, else through the database). Not
+a test: the numbers depend on the machine.
 """
 
 import argparse
@@ -88,9 +89,7 @@ def main() -> None:
         env = {**os.environ, "CONDUIT_ENV": "production", "SECRET_KEY": SECRET,
                "SITE_URL": "http://127.0.0.1", "DATABASE_URL": db_url,
                "WEB_CONCURRENCY": "2"}  # fmt: skip
-        # With Redis (as in production) the streams spread over two events workers and
-        # hear events from any process; without it, one worker holds them all.
-        workers = 2 if env.get("REDIS_URL") else 1
+        workers = 1  # as the Procfile's `events`: fair shares are kept per process
         import subprocess
 
         subprocess.run([sys.executable, "-m", "flask", "--app", "web", "db", "upgrade"],
@@ -103,12 +102,12 @@ def main() -> None:
         pages, pages_master = cleanup.enter_context(
             server("web:create_app()", env, folder / "pages.log")
         )
-        # Workers take connections as they come, not evenly: room for most on either.
-        per_worker = int(args.streams * (0.7 if workers == 2 else 1)) + 20
+        per_worker = args.streams + 24
         events_env = {**env, "WEB_CONCURRENCY": str(workers),
                       "GUNICORN_THREADS": str(per_worker + 20),
                       "GUNICORN_WORKER_CONNECTIONS": str(per_worker + 100),
                       "LIVE_STREAMS_MAX": str(per_worker),
+                      # The bench's streams all come from one address.
                       "LIVE_STREAMS_PER_CLIENT": str(per_worker)}  # fmt: skip
         events, events_master = cleanup.enter_context(
             server("web:create_app()", events_env, folder / "events.log")
@@ -132,9 +131,9 @@ def main() -> None:
             measure = (wrk, f"{pages}/", [], args.seconds, args.connections)
             during = [await loop.run_in_executor(None, *measure) for _ in range(2)]
             rss = all_workers_rss_mib(events_master)
-            # One article published through the events server reaches every stream.
+            # One article published through an app server reaches every stream.
             published.append(time.monotonic())
-            await loop.run_in_executor(None, publish_one, events)
+            await loop.run_in_executor(None, publish_one, pages)
             wait_until = time.monotonic() + 10
             while len(heard) < len(opened) and time.monotonic() < wait_until:
                 await asyncio.sleep(0.05)
@@ -146,8 +145,8 @@ def main() -> None:
         base = statistics.median(r.rps for r in before)
         loaded = statistics.median(r.rps for r in during)
         print(f"\n{len(opened):,} of {args.streams:,} streams open on the events server "
-              f"({workers} worker(s) of {per_worker + 20} threads"
-              f"{', Redis' if workers == 2 else ''})\n")  # fmt: skip
+              f"({workers} worker of {per_worker + 20} threads; events through "
+              f"{'Redis' if env.get('REDIS_URL') else 'the database'})\n")  # fmt: skip
         print("| measure | without streams | with streams |")
         print("| --- | --- | --- |")
         print(f"| home page req/s (app servers) | {base:.0f} | {loaded:.0f} "
@@ -163,12 +162,12 @@ def main() -> None:
         print(f"\nlargest app-server worker: {worker_rss_mib(pages_master):.0f} MiB")
 
 
-def publish_one(events: str) -> None:
-    """Write an article through the events server (its broker tells every stream)."""
-    api = requests.post(f"{events}/api/users/login", json={"user": {
+def publish_one(server: str) -> None:
+    """Write an article through `server` (its broker tells every stream)."""
+    api = requests.post(f"{server}/api/users/login", json={"user": {
         "email": "writer1@example.com", "password": PASSWORD}}, timeout=10).json()  # fmt: skip
     token = api["user"]["token"]
-    answer = requests.post(f"{events}/api/articles", json={"article": {
+    answer = requests.post(f"{server}/api/articles", json={"article": {
         "title": f"Heard {time.time()}", "description": "d", "body": "b"}},
         headers={"Authorization": f"Token {token}"}, timeout=10)  # fmt: skip
     answer.raise_for_status()
