@@ -1,6 +1,6 @@
 """The layout at phone, tablet and desktop widths: nothing scrolls sideways, the header
-stays one row from 768 px up (two at most on a phone), and the menu disclosure works
-with the keyboard."""
+stays one row at every width (a phone's too), previews are dense, and the menu
+disclosure works with the keyboard."""
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -36,8 +36,28 @@ def test_no_width_scrolls_sideways_and_the_header_stays_short(
             assert overflow <= 0, f"{url} scrolls sideways by {overflow}px at {width}px"
             header = page.locator(".site-header").bounding_box()
             assert header is not None
-            limit = ONE_ROW if width >= 768 else 2 * ONE_ROW - 30
-            assert header["height"] <= limit, f"header {header['height']}px at {width}px on {url}"
+            assert header["height"] <= ONE_ROW, f"header {header['height']}px at {width}px on {url}"
+    context.close()
+
+
+def test_a_phone_shows_content_soon_and_previews_densely(
+    browser: Browser, base_url: str, make_member
+):
+    """At 390 px: the header and an unconfirmed member's email reminder together stay
+    short, and each preview's author, date and reading time share one line."""
+    context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    sign_in(Actor(page, "js"), make_member("on_a_phone"), MEMBER_PASSWORD)
+    page.goto("/")
+    reminder = page.locator(".address-reminder").bounding_box()
+    assert reminder is not None
+    assert reminder["y"] + reminder["height"] <= 170, f"content starts at {reminder}"
+    byline = page.locator("article.preview").first.locator(".byline")
+    tops = [box["y"] for part in ("a.author", "time", ".reading-time")
+            if (box := byline.locator(part).bounding_box())]  # fmt: skip
+    assert len(tops) == 3
+    assert max(tops) - min(tops) < 8, f"the byline wraps: {tops}"  # a line is ~20 px
+    check_axe(Actor(page, "js"), themes=("light", "dark"))
     context.close()
 
 
@@ -54,6 +74,9 @@ def test_the_phone_menu_opens_with_the_keyboard(browser: Browser, base_url: str)
     check_axe(Actor(page, "keyboard"), themes=("light", "dark"))
     page.keyboard.press("Tab")  # into the menu: its first link
     expect(page.get_by_role("link", name="Home", exact=True)).to_be_focused()
+    page.keyboard.press("Escape")  # closes it, focus back on its toggle
+    expect(links).to_be_hidden()
+    expect(menu).to_be_focused()
     context.close()
 
 

@@ -184,6 +184,18 @@ function focusRestoredPage() {
   landing?.focus({ preventScroll: false });
 }
 
+// Escape closes the open menu (a <details> disclosure does not by itself) and puts
+// focus back on its toggle, as menus do.
+function closeMenuOnEscape(event) {
+  if (event.key !== "Escape") return;
+  const menu = document.querySelector("details.nav-menu[open]");
+  if (!menu) return;
+  const wasInside = menu.contains(document.activeElement);
+  menu.open = false;
+  if (wasInside) menu.querySelector("summary")?.focus();
+}
+document.addEventListener("keydown", closeMenuOnEscape);
+
 // --- the status region ----------------------------------------------------------------
 
 // Say something in the page's status region (a polite live region).
