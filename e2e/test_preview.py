@@ -73,3 +73,44 @@ def test_the_preview_says_it_is_current_once_when_the_writer_stops(
     assert page.evaluate("window.previewSaid") == 1
     expect(body).to_be_focused()
     check_axe(actor, themes=("light",))
+
+
+def test_a_fixed_field_loses_its_message(actor: Actor, make_member, mode: str):
+    """After a refused submission, a field put right loses its message, its invalid mark
+    and its line in the summary: as it is typed with JS, at the next submission without;
+    the fields still wrong keep theirs."""
+    page = actor.page
+    sign_in(actor, make_member(f"fixer_{mode}"), MEMBER_PASSWORD)
+    page.goto("/editor")
+    wait_for_htmx(actor)
+    actor.press(page.get_by_role("button", name="Save draft"))
+    title, body = page.get_by_label("Title"), page.get_by_label("Article (Markdown)")
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("Give your article a title.")
+    expect(title).to_have_attribute("aria-invalid", "true")
+    actor.fill(title, "Put right")
+    actor.fill(body, "Now with a body.")
+    if mode == "nojs":
+        actor.press(page.get_by_role("button", name="Save draft"))
+    expect(page.locator("#title-error")).to_be_empty()
+    expect(page.locator("#body-error")).to_be_empty()
+    expect(title).not_to_have_attribute("aria-invalid", "true")
+    expect(body).not_to_have_attribute("aria-invalid", "true")
+    expect(summary).not_to_contain_text("Give your article a title.")
+    expect(summary).not_to_contain_text("Write the article's text.")
+    description = page.get_by_label("What's this article about?")
+    expect(description).to_have_attribute("aria-invalid", "true")  # still empty
+    expect(page.locator("#description-error")).to_contain_text("Say in a sentence")
+    check_axe(actor, themes=("light",))
+    actor.fill(description, "Fixed at last.")
+    if mode == "nojs":
+        actor.press(page.get_by_role("button", name="Save draft"))
+        expect(page.locator("#status")).to_contain_text("Your draft is saved.")
+    else:
+        expect(summary).to_have_count(0)  # nothing left to say
+        expect(description).not_to_have_attribute("aria-invalid", "true")
+        actor.press(page.get_by_role("button", name="Save draft"))
+        expect(page.locator("#status")).to_contain_text("Your draft is saved.")
+        page.go_back()  # the editor as it is now, not the refused form again
+        expect(page.get_by_role("heading", name="New article")).to_be_visible()
+        expect(summary).to_have_count(0)

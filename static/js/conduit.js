@@ -155,6 +155,26 @@ function announceStillPreview(event) {
   previewStill = setTimeout(() => announce(preview.dataset.updated), PREVIEW_STILL_MS);
 }
 
+// --- field messages -------------------------------------------------------------------
+
+// An inline check refilled a field's message container (data from the server): the
+// field is marked invalid while it has a message, and a fixed field leaves the form's
+// error summary (the summary goes when nothing is left in it).
+function followFieldMessages(event) {
+  const container = event.detail.target;
+  if (!container?.classList?.contains("field-error") || !container.id) return;
+  const invalid = container.textContent.trim() !== "";
+  const control = document.querySelector(`[aria-describedby~="${container.id}"]`);
+  if (!control) return;
+  if (invalid) control.setAttribute("aria-invalid", "true");
+  else control.removeAttribute("aria-invalid");
+  control.closest(".field")?.classList.toggle("field-invalid", invalid);
+  if (invalid) return;
+  const summary = document.querySelector(".error-summary");
+  summary?.querySelectorAll(`a[href="#${control.id}"]`).forEach((link) => link.closest("li")?.remove());
+  if (summary && !summary.querySelector("li")) summary.remove();
+}
+
 // --- the page as a whole --------------------------------------------------------------
 
 // A boosted navigation replaces <body> but not <html>: its language and direction come
@@ -226,7 +246,8 @@ const BEHAVIOURS = {
   "htmx:beforeRequest": [markBusy, rememberFocus, waitForStillPreview],
   "htmx:afterRequest": [markDone],
   "htmx:beforeSwap": [focusPastRemovedItem, rememberLiveFocus],
-  "htmx:afterSwap": [dropRepeatedItems, restoreLiveFocus, announceStillPreview],
+  "htmx:afterSwap": [dropRepeatedItems, restoreLiveFocus, announceStillPreview, followFieldMessages],
+  "htmx:oobAfterSwap": [followFieldMessages],
   "htmx:afterSettle": [restoreFocus, wholePage(followPageMarks), wholePage(reannounceStatus)],
   "htmx:historyRestore": [followPageMarks, focusRestoredPage],
   "htmx:sseOpen": [listenToStream],

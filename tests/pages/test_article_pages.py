@@ -8,7 +8,7 @@ from sqlmodel import func, select
 from tests.conftest import AuthActions, assert_constant, costs, csrf_token
 from tests.domain.test_markdown import PAYLOADS, SAFE_TAGS, Elements
 from tests.factories import make_articles, make_user
-from web.bounds import BODY_MAX
+from web.bounds import BODY_MAX, DESCRIPTION_MAX
 from web.models import Article, Comment, Favorite
 
 HTMX = {"HX-Request": "true"}
@@ -361,6 +361,35 @@ def test_an_empty_or_too_long_body_says_so(author):
     long = post(author, "/editor/preview", headers=LIVE, body="x" * (BODY_MAX + 1))
     assert "at most" in long.text
     assert "Preview updated." not in long.text
+
+
+def test_the_body_s_message_follows_its_preview(author):
+    """The live preview refills the body's message out-of-band: a body put right after a
+    refused submission loses its message as it is typed."""
+    empty = post(author, "/editor/preview", headers=LIVE, body="  ")
+    assert '<div id="body-error" hx-swap-oob="innerHTML"><p>Write the article' in empty.text
+    written = post(author, "/editor/preview", headers=LIVE, body="Text at last")
+    assert '<div id="body-error" hx-swap-oob="innerHTML"></div>' in written.text
+
+
+@pytest.mark.parametrize(
+    ("field", "wrong", "right", "message"),
+    [
+        ("title", "", "A title", "Give your article a title."),
+        ("description", "x" * (DESCRIPTION_MAX + 1), "About it", "at most"),
+        ("tags", " ".join(f"t{n}" for n in range(30)), "python htmx", "at most"),
+    ],
+)
+def test_each_editor_field_is_checked_as_it_is_typed(client, field, wrong, right, message):
+    """The inline check answers one field's messages (what the field's container holds),
+    open to anyone (it stores nothing) and only for the editor's fields."""
+    check = f"/editor/check/{field}"
+    assert message in client.get(check, query_string={field: wrong}, headers=LIVE).text
+    fixed = client.get(check, query_string={field: right}, headers=LIVE)
+    assert fixed.status_code == 200
+    assert fixed.text.strip() == ""
+    assert client.get("/editor/check/body", headers=LIVE).status_code == 404
+    assert client.get("/editor/check/csrf_token", headers=LIVE).status_code == 404
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)

@@ -239,11 +239,13 @@ def render(
     *,
     parts: Iterable[str] = (),
     status: int = 200,
+    oob: Iterable[Markup] = (),
     **context: Any,
 ) -> Response:
     """Render `template` as a full page, or only the block an htmx request asks for.
 
-    `parts` names the blocks an htmx request may target (block name == element id).
+    `parts` names the blocks an htmx request may target (block name == element id);
+    `oob` pieces go out-of-band with a block (a full page has them in place already).
     """
     block = target()
     if block is None or block not in set(parts):
@@ -257,7 +259,7 @@ def render(
         previous = current_url()
         if previous is not None and urlsplit(previous).path != request.path:
             pieces.append(layout_block("nav", oob=True))
-    return respond(pieces[0] if len(pieces) == 1 else Markup("").join(pieces), status=status)
+    return respond(Markup("").join(pieces), oob=oob, status=status)
 
 
 def layout_block(name: str, **context: Any) -> Markup:

@@ -7,9 +7,10 @@ Lookups and permissions are the domain's (it raises NotFound, Moved or NotAllowe
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from web.articles import (
@@ -30,6 +31,7 @@ from web.db import get_session
 from web.http.actions import ARTICLE_PLACES, acted
 from web.http.auth import current_member, current_member_id, members_only, signed_in_member
 from web.http.forms import ArticleForm, CommentForm, PreviewForm
+from web.http.limits import limit_checks
 from web.http.rendering import announce, component, render, respond, target, wants_fragment
 from web.http.resume import comment_draft
 from web.languages import N_
@@ -159,7 +161,29 @@ def preview() -> Response:
     # "Preview updated." is said by the page once the writer stops typing (conduit.js),
     # not at each refresh a pause between words brings.
     previewed = _preview(request.form.get("body", ""))
-    return render("articles/editor.html", parts=("preview",), **previewed)
+    # The body's own message follows the text too (a fixed body loses its error).
+    message = _field_messages("body", request.form, oob=True)
+    return render("articles/editor.html", parts=("preview",), oob=[message], **previewed)
+
+
+EDITOR_CHECKS = ("title", "description", "tags")  # the body's comes with its preview
+
+
+@bp.get("/editor/check/<field>")
+@limit_checks
+def check(field: str) -> Response:
+    """One editor field's message, for the inline check as it is typed: a message
+    shown after a submission goes once the field is right."""
+    if field not in EDITOR_CHECKS:
+        abort(404)
+    return respond(_field_messages(field, request.args))
+
+
+def _field_messages(field: str, data: Any, *, oob: bool = False) -> Markup:
+    form = ArticleForm(formdata=MultiDict(data), meta={"csrf": False})
+    inline = getattr(ArticleForm, f"validate_{field}", None)
+    form[field].validate(form, extra_validators=[inline] if inline else ())
+    return component("field_messages", form[field].errors, oob_for=form[field].id if oob else None)
 
 
 def _already_saved(article_id: int) -> Response:
