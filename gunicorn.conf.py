@@ -8,6 +8,12 @@ GUNICORN_THREADS (2 per worker), GUNICORN_TIMEOUT (30 s), GUNICORN_WORKER_CONNEC
 import gc
 import multiprocessing
 import os
+import tempfile
+
+# The workers share their Prometheus figures through files (web/infra/metrics.py): a
+# folder of this server's own unless the operator names one. Set before the app loads.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="conduit-metrics-")
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
@@ -73,6 +79,13 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
         stop(sig, frame)
 
     signal.signal(signal.SIGTERM, handle_exit)
+
+
+def child_exit(_server, worker):  # type: ignore[no-untyped-def]
+    """A worker that exits stops counting among the open live streams."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def post_fork(server, _worker):  # type: ignore[no-untyped-def]

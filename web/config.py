@@ -170,6 +170,15 @@ class Settings(BaseSettings):
             "gunicorn reads the same variable.",
         ),
     ] = "127.0.0.1,::1"
+    metrics_allow_ips: Annotated[
+        str,
+        _setting(
+            "`127.0.0.1,::1`",
+            "Addresses (networks like `10.0.0.0/8` too) that may read `/metrics`, the "
+            "Prometheus figures: the scraper's. Anyone else gets 404, and nginx never "
+            "passes `/metrics` on.",
+        ),
+    ] = "127.0.0.1,::1"
     mail_url: Annotated[
         str | None,
         _setting(
@@ -378,6 +387,7 @@ def load(instance_path: str) -> dict[str, Any]:
         "CHECK_LIMIT_PER_IP": settings.check_limit_per_ip,
         "API_WRITE_LIMIT": settings.api_write_limit,
         "FORWARDED_ALLOW_IPS": settings.forwarded_allow_ips,
+        "METRICS_ALLOW_IPS": settings.metrics_allow_ips,
         "MAIL_URL": settings.mail_url or None,
         "MAIL_OUTBOX": settings.mail_outbox or None,
         "MAIL_DEFAULT_SENDER": settings.mail_default_sender,

@@ -11,6 +11,7 @@ from web.api.tokens import issue_token, token_id
 from web.db import get_session
 from web.http.auth import password_changed
 from web.http.limits import failed_sign_in, limit_attempts
+from web.infra.metrics import SIGNINS, SIGNUPS
 from web.models import User
 from web.users import authenticate, create_user, update_account
 
@@ -30,6 +31,7 @@ def register(body: schemas.NewUserRequest) -> Response:
         email=body.user.email,
         password=body.user.password,
     )
+    SIGNUPS.inc()
     location = url_for(".get_profile", username=user.username)
     return respond(show.user(user, issue_token(user)), 201, location=location)
 
@@ -45,6 +47,7 @@ def login(body: schemas.LoginUserRequest) -> Response:
     if user is None:
         failed_sign_in(body.user.email)
         raise ApiError(401, {"credentials": ["email or password is invalid"]})
+    SIGNINS.labels("ok").inc()
     return respond(show.user(user, issue_token(user)))
 
 

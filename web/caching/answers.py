@@ -40,6 +40,7 @@ from web.caching.replay import MARK
 from web.http.auth import current_member
 from web.http.forms import issued, issued_token
 from web.http.sessions import KEEPS_NOTHING
+from web.infra import metrics
 from web.models import User
 from web.reading_list import SESSION_KEY
 
@@ -124,7 +125,9 @@ def _serve() -> Response | None:
     g.page_key = key
     found = store().get(key)
     if found is None:
+        metrics.PAGE_MISS.inc()
         return None
+    metrics.PAGE_HIT.inc()
     status, headers, body, etag, weak = found
     response = current_app.response_class(status=status, headers=headers)
     g.page_served = True

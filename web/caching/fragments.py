@@ -42,6 +42,7 @@ from web.caching.generation import store
 from web.http.auth import current_member
 from web.http.reader import reading_list
 from web.http.rendering import Component, here
+from web.infra import metrics
 from web.models import User
 
 # The request facts a component may read, by the template global that reads them.
@@ -77,6 +78,7 @@ class Remembered(Component):
         _read(known)  # an enclosing remembered component reads them too
         kept = store().get(self._key(shown, known))
         if kept is None:
+            metrics.FRAGMENT_MISS.inc()
             stack: list[set[str]] = g.setdefault(READING, [])
             stack.append(set())
             try:
@@ -88,6 +90,8 @@ class Remembered(Component):
             _read(read)
             kept = without_token(html)
             store().put(self._key(shown, reads), kept)  # every fact this render read
+        else:
+            metrics.FRAGMENT_HIT.inc()
         return Markup(with_token(kept))
 
     def _key(self, shown: Hashable, reads: frozenset[str]) -> Hashable:

@@ -29,6 +29,7 @@ from werkzeug.http import parse_etags, remove_entity_headers
 
 from web.caching.generation import READ_AT_THE_DOOR, generation, store
 from web.http.requestlog import record, request_id
+from web.infra import metrics
 from web.infra.waits import answering_request
 
 MARK = "conduit.replay"  # environ key: the generation an answer that may be kept was made at
@@ -65,10 +66,12 @@ class Replay:
             # Nothing kept for this address (a health check...): no generation to read.
             now = generation() if kept is not None else None
         if kept is None:
+            metrics.REPLAY_MISS.inc()
             return self._ask(where, environ, start_response)
         made_at, *found = kept
         if now is not None and made_at == now:
             return self._give(tuple(found), environ, start_response, started)
+        metrics.REPLAY_MISS.inc()
         environ[READ_AT_THE_DOOR] = now  # the app reads it once, not twice
         return self._ask(where, environ, start_response)
 
@@ -109,6 +112,8 @@ class Replay:
             status, body = "304 NOT MODIFIED", b""
             remove_entity_headers(headers)  # as werkzeug answers a 304: no body to describe
         duration_ms = (time.perf_counter() - started) * 1000
+        metrics.REPLAY_HIT.inc()
+        metrics.request_done("replay", "GET", int(status[:3]), duration_ms / 1000)
         if self.app.config["SERVER_TIMING"]:
             headers.append(
                 ("Server-Timing", f'db;dur=0.0;desc="0 queries", total;dur={duration_ms:.1f}')

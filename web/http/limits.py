@@ -36,6 +36,7 @@ from web import db, users
 from web.db import get_session
 from web.http.auth import current_member
 from web.infra import mail
+from web.infra.metrics import SIGNINS
 from web.infra.redis_clients import pool as redis_pool
 from web.models import RateLimit
 
@@ -311,6 +312,7 @@ def failed_sign_in(email: str) -> None:
     """Count a failed sign-in against the account, from any address; a burst of them
     (past SIGNIN_ALERT_AFTER) is told to the account's owner by mail, once a window.
     Nobody is refused for it: the guessing itself is held back per address."""
+    SIGNINS.labels("failed").inc()
     count = _failures_to_tell(email)
     if count is None:
         return

@@ -17,6 +17,7 @@ from flask import Flask, g, request
 from werkzeug.wrappers import Response
 
 from web.db import sql_stats
+from web.infra import metrics
 
 log = logging.getLogger("conduit.access")
 VALID_ID = re.compile(r"^[\w.-]{1,128}$")
@@ -44,8 +45,12 @@ def init_app(app: Flask) -> None:
         if app.config.get("INSTANCE_NAME"):
             response.headers["X-Served-By"] = app.config["INSTANCE_NAME"]
         duration_ms = (time.perf_counter() - g.get("request_start", time.perf_counter())) * 1000
+        rule = request.url_rule
+        metrics.request_done(rule.endpoint if rule else "none", request.method,
+                             response.status_code, duration_ms / 1000)  # fmt: skip
+        stats = sql_stats()
+        metrics.QUERIES.observe(stats.count)
         if app.config["SERVER_TIMING"]:
-            stats = sql_stats()
             response.headers["Server-Timing"] = (
                 f'db;dur={stats.seconds * 1000:.1f};desc="{stats.count} queries", '
                 f"total;dur={duration_ms:.1f}"

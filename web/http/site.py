@@ -21,7 +21,7 @@ from werkzeug.sansio.utils import host_is_trusted
 
 from web.config import site_hosts
 
-ANY_HOST = frozenset({"health.healthz", "health.readyz"})  # probed by address, not by name
+ANY_HOST = frozenset({"health.healthz", "health.readyz", "metrics.scrape"})  # asked by address
 HOSTS = "conduit.site-hosts"
 
 

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from web.infra.metrics import SERVER_FAILURES
+
 log = logging.getLogger("conduit.breakers")
 
 
@@ -43,6 +45,7 @@ class Breaker:
         return
 
     def trip(self, reason: object) -> None:
+        SERVER_FAILURES.labels("redis" if self.name.startswith("Redis") else "database").inc()
         with self.lock:
             if not self.tripped:
                 log.warning("%s stopped answering (%s): not asked for %.1f s",

@@ -47,6 +47,7 @@ from sqlalchemy import Engine, Table, delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from web.db import engine_of
+from web.infra.metrics import LIVE_EVENTS, LIVE_STREAMS
 from web.infra.redis_clients import client as redis_client
 from web.models import LiveEvent
 
@@ -381,6 +382,7 @@ def publish(kind: str, **fields: object) -> None:
     values = {"kind": kind, **{key: _text(value) for key, value in fields.items()}}
     try:
         broker().publish(values)
+        LIVE_EVENTS.inc()
     except (redis.RedisError, OSError, SQLAlchemyError) as error:
         log.warning("live updates: publishing %s failed (%s)", kind, error)
 
@@ -426,6 +428,7 @@ def stream(
     event as it comes, a heartbeat when quiet, until its lifetime ends, a newer stream
     takes its slot or the process stops. The slot is given back however it ends (the
     browser left, the worker stops)."""
+    LIVE_STREAMS.inc()
     try:
         yield f"retry: {RETRY_MS}\n\n"
         if start is None:
@@ -448,6 +451,7 @@ def stream(
                 yield ": keep-alive\n\n"
     finally:
         hub.close(slot)
+        LIVE_STREAMS.dec()
 
 
 def _said(topic: Topic, events: list[Event]) -> Iterator[str]:

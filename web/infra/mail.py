@@ -23,6 +23,8 @@ from flask import Flask, current_app, render_template
 from flask_mailman import EmailMultiAlternatives, Mail
 from flask_mailman.backends.base import BaseEmailBackend
 
+from web.infra.metrics import MAILS
+
 mail = Mail()
 log = logging.getLogger("conduit.mail")  # what the outbox received, for the developer
 LINK = re.compile(r"https?://\S+")
@@ -87,5 +89,7 @@ def send(to: str, subject: str, template: str, **context: Any) -> None:
     try:
         message.send()
     except (OSError, smtplib.SMTPException) as error:
+        MAILS.labels("failed").inc()
         current_app.logger.warning("Mail to %s not sent: %s", to, error)
         raise NotSent(str(error)) from error
+    MAILS.labels("sent").inc()

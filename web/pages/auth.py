@@ -24,6 +24,7 @@ from web.http.limits import (
 from web.http.rendering import component, render, respond
 from web.http.resume import resumed
 from web.infra import mail
+from web.infra.metrics import SIGNINS, SIGNUPS
 from web.languages import N_
 from web.pages.email_addresses import send_confirmation
 from web.passwords import member_for, reset_password, reset_token
@@ -81,6 +82,7 @@ def register() -> Response:
             for field in conflict.fields:
                 form[field].errors.append(taken(field))
         else:
+            SIGNUPS.inc()
             sign_in(user)
             flash(gettext("Welcome to Conduit, %(name)s!", name=user.username))
             try:
@@ -115,6 +117,7 @@ def login() -> Response:
             session=get_session(), email=form.email.data, password=form.password.data
         )
         if user is not None:
+            SIGNINS.labels("ok").inc()
             sign_in(user, remember=form.remember.data)
             flash(gettext("Welcome back, %(name)s!", name=user.username))
             return resumed() or redirect(next_from_request(), 303)
