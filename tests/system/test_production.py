@@ -401,6 +401,25 @@ def test_nginx_answers_unknown_hosts_itself(tmp_path):
         nginx.wait(timeout=10)
 
 
+@pytest.mark.skipif(shutil.which("promtool") is None,
+                    reason="promtool is not installed (CI installs prometheus)")  # fmt: skip
+def test_the_alert_rules_are_valid_and_fire_when_they_should():
+    """deploy/prometheus/alerts.yml: valid rules, and promtool's own unit tests of them
+    (each alert fires on the series that should fire it, and only then)."""
+    folder = ROOT / "deploy" / "prometheus"
+    for command in (["check", "rules", "alerts.yml"], ["test", "rules", "alerts_test.yml"]):
+        result = subprocess.run(["promtool", *command], cwd=folder, capture_output=True,
+                                text=True, check=False, timeout=60)  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_nginx_never_passes_the_metrics_on(tmp_path):
+    conf = _render(tmp_path).read_text()
+    block = conf.split("location = /metrics {", 1)[1].split("}", 1)[0]
+    assert "return 404" in block
+    assert "proxy_pass" not in block
+
+
 def _status(port: int, host: str) -> int:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:

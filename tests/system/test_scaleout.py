@@ -18,6 +18,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -26,9 +27,10 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from deploy.journey import Browser, https_session, member_journey, static_from_nginx
-from deploy.stack import Stack, stack
+from deploy.stack import Stack, free_port, stack
 
 pytestmark = pytest.mark.scaleout
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +122,55 @@ def test_ready_through_nginx(running: Stack, client):
     ready = client.get(f"{running.url}/readyz", timeout=10)
     assert ready.status_code == 200
     assert ready.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+
+
+def test_prometheus_scrapes_both_app_servers_never_through_nginx(running: Stack, client):
+    """A real Prometheus scrapes each app server's /metrics (by address, as an operator
+    sets it up) with the shipped alert rules loaded; a PromQL query through its HTTP API
+    counts both servers' answers. The public side never sees the figures."""
+    if shutil.which("prometheus") is None:
+        pytest.fail("the scale-out test needs prometheus (apt-get install prometheus)")
+    assert client.get(f"{running.url}/metrics", timeout=10).status_code == 404
+    folder = running.runtime / "prometheus"
+    folder.mkdir(exist_ok=True)
+    targets = ", ".join(f"'127.0.0.1:{app.port}'" for app in running.apps)
+    rules = ROOT / "deploy" / "prometheus" / "alerts.yml"
+    (folder / "prometheus.yml").write_text(
+        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+        f"rule_files: ['{rules}']\n"
+        f"scrape_configs: [{{job_name: conduit, static_configs: [{{targets: [{targets}]}}]}}]\n"
+    )
+    port = free_port()
+    with (folder / "prometheus.log").open("w") as log:
+        prometheus = subprocess.Popen(
+            ["prometheus", f"--config.file={folder / 'prometheus.yml'}",
+             f"--storage.tsdb.path={folder / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
+            stdout=subprocess.DEVNULL, stderr=log,
+        )  # fmt: skip
+    api = f"http://127.0.0.1:{port}/api/v1"
+    query = "sum by (instance) (conduit_http_requests_total)"
+    try:
+        for _ in range(10):  # answers from both servers (nginx takes turns)
+            assert client.get(running.url, timeout=10).status_code == 200
+        deadline = time.monotonic() + 60
+        found: list[dict[str, object]] = []
+        while time.monotonic() < deadline and len(found) < 2:
+            time.sleep(1)
+            try:
+                answer = requests.get(f"{api}/query", params={"query": query}, timeout=5)
+            except requests.ConnectionError:
+                continue  # still starting
+            if answer.status_code == 200:
+                found = answer.json()["data"]["result"]
+        instances = {item["metric"]["instance"] for item in found}  # type: ignore[index]
+        assert instances == {f"127.0.0.1:{app.port}" for app in running.apps}, found
+        assert all(float(item["value"][1]) > 0 for item in found)  # type: ignore[index]
+        groups = requests.get(f"{api}/rules", timeout=5).json()["data"]["groups"]
+        assert {rule["name"] for group in groups for rule in group["rules"]} == {
+            "ConduitErrors", "ConduitSlow", "ConduitNotReady", "ConduitMailFailing"}  # fmt: skip
+    finally:
+        prometheus.terminate()
+        prometheus.wait(timeout=30)
 
 
 def test_a_body_that_never_arrives_holds_nginx_not_the_app(running: Stack, client):
