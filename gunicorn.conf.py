@@ -44,9 +44,14 @@ control_socket_disable = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # Each request is logged once, by the app (web/http/requestlog.py: JSON with its request id,
-# user and duration); gunicorn logs only its own events and errors.
+# user and duration); gunicorn logs only its own events and errors, in production as the
+# same one-line JSON objects as the app (web/infra/logs.py).
 accesslog = None
 errorlog = "-"
+if os.environ.get("CONDUIT_ENV", "production") == "production":
+    from web.infra.logs import gunicorn_logging
+
+    logconfig_dict = gunicorn_logging()
 
 
 def when_ready(server):  # type: ignore[no-untyped-def]

@@ -24,7 +24,7 @@ from web.http import (
     sessions,
     site,
 )
-from web.infra import health, live, mail, metrics, migrate, seed
+from web.infra import health, live, logs, mail, metrics, migrate, seed
 from web.pages import articles as article_pages
 from web.pages import auth as auth_pages
 from web.pages import email_addresses as email_address_pages
@@ -46,6 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # A variable a template forgets (or a fragment cannot see) fails loudly.
         app.jinja_env.undefined = StrictUndefined
 
+    logs.init_app(app)  # first: whatever is logged from here on is JSON in production
     db.init_app(app)
     boundary.init_app(app)
     site.init_app(app)  # before anything answers: a stranger's Host gets 400

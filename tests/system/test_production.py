@@ -3,7 +3,6 @@ and the deployment files (gunicorn, nginx, Docker)."""
 
 import http.client
 import json
-import logging
 import re
 import shutil
 import subprocess
@@ -213,24 +212,79 @@ def test_request_ids(client):
     assert re.fullmatch(r"[0-9a-f]{32}", forged.headers["X-Request-ID"])
 
 
-def test_json_access_log_in_production(db_url, caplog):
-    app = make_test_app(db_url, CONDUIT_ENV="production", ACCESS_LOG=True)
-    from web.http import requestlog
+def test_request_ids_are_believed_from_the_trusted_proxy_only(client):
+    """A client reaching the app directly cannot choose the id its lines are logged by."""
+    stranger = client.get("/", headers={"X-Request-ID": "chosen-1"},
+                          environ_base={"REMOTE_ADDR": "203.0.113.9"})  # fmt: skip
+    assert re.fullmatch(r"[0-9a-f]{32}", stranger.headers["X-Request-ID"])
+    proxied = client.get("/", headers={"X-Request-ID": "nginx-1"})  # from 127.0.0.1: trusted
+    assert proxied.headers["X-Request-ID"] == "nginx-1"
 
-    requestlog.log.propagate = True
+
+def _json_lines(text: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_every_log_line_is_one_json_object_in_production(db_url, capsys):
+    """The access line, an app warning and a traceback: each one JSON object on one line,
+    with time, level, logger, message and the request's id (and member's, when known)."""
+    app = make_test_app(db_url, CONDUIT_ENV="production", ACCESS_LOG=True)
+    from tests.conftest import AuthActions
+
+    @app.get("/boom-for-the-log")
+    def boom() -> str:
+        from flask_login import current_user
+
+        assert current_user.is_authenticated  # the view knows its member, as pages do
+        app.logger.warning("about to fail\nover two lines")
+        raise RuntimeError("the traceback goes in its line")
+
     try:
-        with caplog.at_level(logging.INFO, logger="conduit.access"):
-            app.test_client().get("/login?x=1", headers={"X-Request-ID": "req-1"})
+        client = app.test_client()
+        capsys.readouterr()
+        assert client.get("/login?x=1", headers={"X-Request-ID": "req-1"}).status_code == 200
+        AuthActions(client).register("logged")
+        capsys.readouterr()
+        assert client.get("/boom-for-the-log", headers={"X-Request-ID": "req-2"}).status_code == 500
+        lines = _json_lines(capsys.readouterr().err)
     finally:
-        requestlog.log.propagate = False
-    line = json.loads(caplog.records[-1].getMessage())
-    assert line["method"] == "GET"
-    assert line["path"] == "/login"
-    assert line["status"] == 200
-    assert line["request_id"] == "req-1"
-    assert line["user_id"] is None
-    assert line["duration_ms"] >= 0
-    dispose(app)
+        dispose(app)
+    warning = next(line for line in lines if line["message"] == "about to fail\nover two lines")
+    assert warning["level"] == "WARNING"
+    assert warning["logger"] == "web"
+    assert warning["request_id"] == "req-2"
+    assert isinstance(warning["member_id"], int)
+    assert str(warning["time"])[:4].isdigit()
+    failure = next(line for line in lines if line["level"] == "ERROR")
+    assert "RuntimeError: the traceback goes in its line" in str(failure["exc_info"])
+    assert failure["request_id"] == "req-2"
+    access = next(line for line in lines if line["logger"] == "conduit.access")
+    assert access["status"] == 500
+    assert access["path"] == "/boom-for-the-log"
+    assert access["request_id"] == "req-2"
+    assert access["user_id"] == warning["member_id"]
+    assert access["duration_ms"] >= 0
+
+
+def test_gunicorn_logs_in_the_same_json(monkeypatch, capsys):
+    import logging.config
+
+    monkeypatch.setenv("CONDUIT_ENV", "production")
+    config: dict[str, object] = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), config)
+    logging.config.dictConfig(config["logconfig_dict"])  # type: ignore[arg-type]
+    try:
+        logging.getLogger("gunicorn.error").info("Booting worker with pid: %s", 42)
+        (line,) = _json_lines(capsys.readouterr().err)
+    finally:
+        logging.getLogger("gunicorn.error").handlers.clear()
+    assert line["logger"] == "gunicorn.error"
+    assert line["level"] == "INFO"
+    assert line["message"] == "Booting worker with pid: 42"
+    monkeypatch.setenv("CONDUIT_ENV", "development")
+    readable: dict[str, object] = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), readable)
+    assert "logconfig_dict" not in readable
 
 
 def test_instance_name_header(db_url):

@@ -6,7 +6,6 @@ off, so each request is logged once); development a readable line, and a
 Server-Timing header with the number of SQL queries, their time and the total time.
 """
 
-import json
 import logging
 import re
 import sys
@@ -17,7 +16,7 @@ from flask import Flask, g, request
 from werkzeug.wrappers import Response
 
 from web.db import sql_stats
-from web.infra import metrics
+from web.infra import logs, metrics
 
 log = logging.getLogger("conduit.access")
 VALID_ID = re.compile(r"^[\w.-]{1,128}$")
@@ -25,13 +24,16 @@ EXTENSION = "conduit.access-log"  # how lines are written: "json" or "text"
 
 
 def init_app(app: Flask) -> None:
-    if not log.handlers:
+    production = app.config["CONDUIT_ENV"] == "production"
+    if production:  # the JSON every line of the app has (web.infra.logs)
+        log.handlers = [logs.json_handler()]
+    elif not log.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
         log.addHandler(handler)
-        log.setLevel(logging.INFO)
-        log.propagate = False
-    app.extensions[EXTENSION] = "json" if app.config["CONDUIT_ENV"] == "production" else "text"
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    app.extensions[EXTENSION] = "json" if production else "text"
 
     @app.before_request
     def start() -> None:
@@ -76,19 +78,16 @@ def record(
     if app.testing and not app.config.get("ACCESS_LOG"):
         return
     if app.extensions[EXTENSION] == "json":
-        log.info(
-            json.dumps(
-                {
-                    "method": method,
-                    "path": path,
-                    "status": status,
-                    "duration_ms": round(duration_ms, 1),
-                    "request_id": request_id,
-                    "user_id": user_id,
-                    "remote_addr": remote_addr,
-                }
-            )
-        )
+        facts = {
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": round(duration_ms, 1),
+            "request_id": request_id,
+            "user_id": user_id,
+            "remote_addr": remote_addr,
+        }
+        log.info("%s %s %s", method, path, status, extra=facts)
     else:
         log.info(
             "%s %s %s %.1fms id=%s user=%s",

@@ -1,5 +1,5 @@
-"""Security headers on every response, and believing forwarded headers only from the
-proxies we trust (nginx), one hop deep."""
+"""Security headers on every response, and believing forwarded headers (and request
+ids) only from the proxies we trust (nginx), one hop deep."""
 
 from collections.abc import Iterable
 from ipaddress import ip_address, ip_network
@@ -51,6 +51,8 @@ class TrustedProxies:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if self.anyone or self._trusted(environ.get("REMOTE_ADDR", "")):
             return self.fixed(environ, start_response)
+        # Nor is a request id believed from anyone else: the logs' ids are the proxy's or ours.
+        environ.pop("HTTP_X_REQUEST_ID", None)
         return self.app(environ, start_response)
 
     def _trusted(self, peer: str) -> bool:

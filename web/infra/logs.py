@@ -1,0 +1,91 @@
+"""Logs: in production every line is one JSON object (python-json-logger).
+
+Each line has its time, level, logger and message, and inside a request the request's
+id and the member's id when known; a traceback is a field of its line, not lines of its
+own. The app's loggers and gunicorn's (gunicorn.conf.py uses `gunicorn_logging`) write
+through the same formatter. Development keeps readable lines.
+"""
+
+import logging
+import sys
+from typing import Any
+
+from flask import Flask, g, has_request_context
+from flask.logging import default_handler
+from pythonjsonlogger.json import JsonFormatter
+
+FIELDS = "{asctime}{levelname}{name}{message}"
+RENAMED = {"asctime": "time", "levelname": "level", "name": "logger"}
+
+
+class RequestFacts(logging.Filter):
+    """Adds the request's id and the member's id to a line written during a request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if has_request_context():
+            record.request_id = g.get("request_id")
+            member = g.get("_login_user")  # only if the request already knew (loads nothing)
+            user_id = member.user.id if member is not None and member.is_authenticated else None
+            record.member_id = user_id or g.get("api_user_id")
+        return True
+
+
+class Stderr(logging.StreamHandler):
+    """Writes to sys.stderr as it is when a line is written (a worker's, a test's)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def formatter() -> JsonFormatter:
+    return JsonFormatter(FIELDS, style="{", rename_fields=RENAMED, json_ensure_ascii=False)
+
+
+def json_handler() -> logging.Handler:
+    handler = Stderr()
+    handler.setFormatter(formatter())
+    handler.addFilter(RequestFacts())
+    return handler
+
+
+def init_app(app: Flask) -> None:
+    """Production: one JSON handler on the root logger, which every logger reaches (the
+    app's, the libraries', Flask's own) instead of Flask's text handler."""
+    if app.config["CONDUIT_ENV"] != "production":
+        return
+    root = logging.getLogger()
+    if not any(getattr(h, "conduit_json", False) for h in root.handlers):
+        handler = json_handler()
+        handler.conduit_json = True  # type: ignore[attr-defined]  # marks the app's own
+        root.addHandler(handler)
+        if root.level == logging.WARNING or root.level == logging.NOTSET:
+            root.setLevel(logging.INFO)
+    app.logger.removeHandler(default_handler)
+
+
+def gunicorn_logging() -> dict[str, Any]:
+    """gunicorn's logging config (logconfig_dict): its lines in the same JSON."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "fmt": FIELDS,
+                "style": "{",
+                "rename_fields": RENAMED,
+            }
+        },
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {
+            "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+            "gunicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        },
+    }
