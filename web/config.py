@@ -179,6 +179,14 @@ class Settings(BaseSettings):
             "passes `/metrics` on.",
         ),
     ] = "127.0.0.1,::1"
+    sentry_dsn: Annotated[
+        str | None,
+        _setting(
+            "unset",
+            "Where error reports go (a Sentry DSN): every unhandled exception, with its "
+            "request id and route, never a body, cookie, token or password. Unset: none.",
+        ),
+    ] = None
     mail_url: Annotated[
         str | None,
         _setting(
@@ -388,6 +396,7 @@ def load(instance_path: str) -> dict[str, Any]:
         "API_WRITE_LIMIT": settings.api_write_limit,
         "FORWARDED_ALLOW_IPS": settings.forwarded_allow_ips,
         "METRICS_ALLOW_IPS": settings.metrics_allow_ips,
+        "SENTRY_DSN": settings.sentry_dsn or None,
         "MAIL_URL": settings.mail_url or None,
         "MAIL_OUTBOX": settings.mail_outbox or None,
         "MAIL_DEFAULT_SENDER": settings.mail_default_sender,

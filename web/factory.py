@@ -24,7 +24,7 @@ from web.http import (
     sessions,
     site,
 )
-from web.infra import health, live, logs, mail, metrics, migrate, seed
+from web.infra import health, live, logs, mail, metrics, migrate, reports, seed
 from web.pages import articles as article_pages
 from web.pages import auth as auth_pages
 from web.pages import email_addresses as email_address_pages
@@ -68,6 +68,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     live.init_app(app)
     metrics.init_app(app)
+    reports.init_app(app)
     app.jinja_env.globals["current_theme"] = settings.current_theme
     app.jinja_env.globals["language_just_changed"] = settings.language_just_changed
     blueprints = (

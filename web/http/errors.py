@@ -43,6 +43,7 @@ from web.http.rendering import (
     wants_fragment,
 )
 from web.http.resume import keep_intent, sent_by_member
+from web.infra import reports
 from web.languages import N_
 from web.problems import Moved, Problem
 
@@ -269,5 +270,6 @@ def handle_database_unavailable(error: Exception) -> Response:
 
 def handle_unexpected_error(error: Exception) -> Response:
     current_app.logger.exception("Unhandled error", exc_info=error)
+    reports.report(error)
     rollback_quietly()  # a failed statement must not break the error page too
     return handle_http_error(InternalServerError(original_exception=error))
