@@ -124,6 +124,11 @@ def engine_of(app: Flask) -> Engine:
     return app.extensions[EXTENSION]  # set by init_app
 
 
+def engines_of(app: Flask) -> list[Engine]:
+    """Every engine of the app: the one for sessions and the one for quick reads."""
+    return [app.extensions[EXTENSION], app.extensions[QUICK_READS]]
+
+
 class QuickReaders:
     """Each thread's connection for quick reads, and all of them, to close together.
 

@@ -24,7 +24,7 @@ from web.http import (
     sessions,
     site,
 )
-from web.infra import health, live, logs, mail, metrics, migrate, reports, seed
+from web.infra import health, live, logs, mail, metrics, migrate, reports, seed, traces
 from web.pages import articles as article_pages
 from web.pages import auth as auth_pages
 from web.pages import email_addresses as email_address_pages
@@ -48,6 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     logs.init_app(app)  # first: whatever is logged from here on is JSON in production
     db.init_app(app)
+    traces.init_app(app)  # before any other hook: a request's work happens inside its span
     boundary.init_app(app)
     site.init_app(app)  # before anything answers: a stranger's Host gets 400
     replay.init_app(app)  # before security: inside its proxy fix

@@ -66,3 +66,16 @@ def test_the_demo_account_the_readme_names_signs_in(db):
     assert user is not None
     assert user.username == DEMO_USER
     assert f"`{DEMO_USER}@example.com`" in README.read_text()
+
+
+def test_without_faker_the_seed_says_how_to_get_it(runner, db, monkeypatch):
+    """Images leave the demo extra out: seeding there explains itself, writes nothing."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "faker" else real(name, *a))  # fmt: skip
+    result = runner.invoke(args=["seed"])
+    assert result.exit_code == 1
+    assert "pip install 'conduit[demo]'" in result.output
+    assert _counts(db)["User"] == 0

@@ -1,9 +1,10 @@
 """Logs: in production every line is one JSON object (python-json-logger).
 
 Each line has its time, level, logger and message, and inside a request the request's
-id and the member's id when known; a traceback is a field of its line, not lines of its
-own. The app's loggers and gunicorn's (gunicorn.conf.py uses `gunicorn_logging`) write
-through the same formatter. Development keeps readable lines.
+id, its trace's id (when traced) and the member's id when known; a traceback is a field
+of its line, not lines of its own. The app's loggers and gunicorn's (gunicorn.conf.py
+uses `gunicorn_logging`) write through the same formatter. Development keeps readable
+lines.
 """
 
 import logging
@@ -14,12 +15,15 @@ from flask import Flask, g, has_request_context
 from flask.logging import default_handler
 from pythonjsonlogger.json import JsonFormatter
 
+from web.infra.traces import trace_id
+
 FIELDS = "{asctime}{levelname}{name}{message}"
 RENAMED = {"asctime": "time", "levelname": "level", "name": "logger"}
 
 
 class RequestFacts(logging.Filter):
-    """Adds the request's id and the member's id to a line written during a request."""
+    """Adds the request's id, its trace id and the member's id to a line written during
+    a request."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if has_request_context():
@@ -27,6 +31,7 @@ class RequestFacts(logging.Filter):
             member = g.get("_login_user")  # only if the request already knew (loads nothing)
             user_id = member.user.id if member is not None and member.is_authenticated else None
             record.member_id = user_id or g.get("api_user_id")
+            record.trace_id = trace_id()
         return True
 
 

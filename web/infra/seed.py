@@ -4,15 +4,15 @@ Deterministic (a fixed random seed), so re-running adds nothing that is already 
 users are matched by username, articles by title and author.
 """
 
+import importlib.util
 import io
 import random
 import sys
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TextIO, cast
+from typing import TYPE_CHECKING, TextIO, cast
 
 import click
-from faker import Faker
 from flask.cli import with_appcontext
 from sqlmodel import Session, col, select
 from werkzeug.security import generate_password_hash
@@ -20,6 +20,9 @@ from werkzeug.security import generate_password_hash
 from web.articles import create_article
 from web.db import get_session
 from web.models import Article, Comment, Favorite, Follow, User, folded, id_of, utcnow
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 DEMO_PASSWORD = "conduit-demo"
 DEMO_USER = "demo"  # the account to try first: demo@example.com
@@ -72,6 +75,8 @@ class SeedResult:
 
 def seed_demo(*, session: Session, users: int, articles: int, progress: bool = False) -> SeedResult:
     """Create up to `users` users and `articles` articles that are not there yet; commits."""
+    from faker import Faker  # the demo extra's: production images leave it out
+
     fake = Faker("en_US")
     fake.seed_instance(2026)
     rng = random.Random(2026)
@@ -141,7 +146,7 @@ def seed_demo(*, session: Session, users: int, articles: int, progress: bool = F
     return result
 
 
-def _ensure_users(session: Session, fake: Faker, count: int, result: SeedResult) -> list[User]:
+def _ensure_users(session: Session, fake: "Faker", count: int, result: SeedResult) -> list[User]:
     names: list[str] = [DEMO_USER][:count]
     while len(names) < count:
         name = fake.unique.user_name()[:40]
@@ -185,7 +190,7 @@ def _ensure_follows(
     session.flush()
 
 
-def _markdown_body(fake: Faker, rng: random.Random) -> str:
+def _markdown_body(fake: "Faker", rng: random.Random) -> str:
     parts = [fake.paragraph(nb_sentences=rng.randint(3, 6))]
     for _ in range(rng.randint(1, 3)):
         parts.append(f"## {fake.sentence(nb_words=rng.randint(3, 6)).rstrip('.')}")
@@ -225,6 +230,11 @@ def seed_command(users: int, articles: int, if_empty: bool) -> None:
     if if_empty and not database_is_empty(session):
         click.echo("The database has articles already: no demo data added.")
         return
+    if importlib.util.find_spec("faker") is None:
+        raise click.ClickException(
+            "Demo data needs Faker, which this installation leaves out: "
+            "pip install 'conduit[demo]' (make setup does)."
+        )
     result = seed_demo(session=session, users=users, articles=articles, progress=True)
     click.echo(
         f"Added {result.users} users, {result.articles} articles, {result.comments} comments, "
