@@ -48,6 +48,7 @@ class Browser:
     base: str
     ca: str | None = None
     served_by: list[str] = field(default_factory=list)
+    email: str = ""  # the journey member's address
 
     def __post_init__(self) -> None:
         self.session = https_session(self.ca)
@@ -77,7 +78,7 @@ class Browser:
 def member_journey(browser: Browser, instances: list[str]) -> str:
     """Returns the article's address once every instance has served it."""
     name = f"journey{uuid.uuid4().hex[:6]}"
-    email = f"{name}@example.com"
+    email = browser.email = f"{name}@example.com"
     signed_up = browser.post(
         "/register", {"username": name, "email": email, "password": PASSWORD}, "/register"
     )
@@ -106,6 +107,14 @@ def member_journey(browser: Browser, instances: list[str]) -> str:
     raise JourneyError(f"not every app server answered: {sorted(set(browser.served_by))}")
 
 
+def password_reset(browser: Browser) -> None:
+    """Ask for a reset link for the journey's member (the mail goes out separately)."""
+    browser.post("/logout", {}, "/")
+    asked = browser.post("/password/forgot", {"email": browser.email}, "/password/forgot")
+    check(asked.status_code == 200, f"the reset request answered {asked.status_code}")
+    check("Check your inbox" in asked.text, "the reset request was not acknowledged")
+
+
 def static_from_nginx(browser: Browser) -> None:
     home = browser.get("/").text
     links = re.findall(r'(?:href|src)="(/static/[^"]+)"', home)
@@ -124,11 +133,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("base", help="the site's address, e.g. http://127.0.0.1:8080")
     parser.add_argument("--instances", nargs="+", default=["app1", "app2"])
     parser.add_argument("--ca", help="the CA (or self-signed certificate) to trust")
+    parser.add_argument("--reset", action="store_true", help="then ask for a password reset")
     args = parser.parse_args(argv)
     browser = Browser(args.base.rstrip("/"), ca=args.ca)
     try:
         path = member_journey(browser, args.instances)
         static_from_nginx(browser)
+        if args.reset:
+            password_reset(browser)
+            print(f"password reset asked for {browser.email}")
     except (JourneyError, requests.RequestException) as error:
         sys.exit(f"journey failed: {error}")
     print(f"journey passed: {path} read back from {', '.join(sorted(set(args.instances)))}")

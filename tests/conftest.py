@@ -56,6 +56,9 @@ def make_test_app(database_url: str, **overrides: object) -> Flask:
             "SESSION_KEY_PREFIX": f"test-{uuid.uuid4().hex}:session:",
             "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
             "LIVE_KEY": f"test-{uuid.uuid4().hex}:live",
+            # Mail is sent in the request (the queue's tests turn it on, with a name of its own).
+            "MAIL_QUEUE": False,
+            "MAIL_QUEUE_NAME": f"test-{uuid.uuid4().hex}-mail",
             "MAIL_OUTBOX": OUTBOX,  # never the working tree's instance folder
             "LIVE_STREAMS_MAX": 8,  # tests hold several streams in one app
             **overrides,

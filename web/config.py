@@ -203,6 +203,23 @@ class Settings(BaseSettings):
             "Where messages are written when `MAIL_URL` is unset (a writable folder).",
         ),
     ] = None
+    mail_queue: Annotated[
+        bool,
+        _setting(
+            "`true`",
+            "With `REDIS_URL`: mail is queued and sent by the worker "
+            "(`flask --app web mail worker`), tried again while the server is away. "
+            "`false`, or without Redis: sent in the request.",
+        ),
+    ] = True
+    mail_retry_seconds: Annotated[
+        str,
+        _setting(
+            "`30,120,600,1800,3600`",
+            "How long the worker waits before each new try of a mail that failed; after "
+            "the last, it waits in the failed list (`flask mail failed`, `flask mail retry`).",
+        ),
+    ] = "30,120,600,1800,3600"
     mail_default_sender: Annotated[
         str,
         _setting("`Conduit <no-reply@localhost>`", "The From: of every message."),
@@ -401,6 +418,8 @@ def load(instance_path: str) -> dict[str, Any]:
         "MAIL_OUTBOX": settings.mail_outbox or None,
         "MAIL_DEFAULT_SENDER": settings.mail_default_sender,
         "MAIL_TIMEOUT": settings.mail_timeout_seconds,
+        "MAIL_QUEUE": settings.mail_queue,
+        "MAIL_RETRY_SECONDS": settings.mail_retry_seconds,
         # Counters every worker and server shares: Redis, or else the database.
         "RATELIMIT_STORAGE_URI": settings.redis_url or "conduit+db://",
         "RATELIMIT_HEADERS_ENABLED": False,  # web.http.limits writes the standard ones

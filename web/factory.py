@@ -24,7 +24,7 @@ from web.http import (
     sessions,
     site,
 )
-from web.infra import health, live, logs, mail, metrics, migrate, reports, seed, traces
+from web.infra import health, live, logs, mail, mail_queue, metrics, migrate, reports, seed, traces
 from web.pages import articles as article_pages
 from web.pages import auth as auth_pages
 from web.pages import email_addresses as email_address_pages
@@ -67,6 +67,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     reader.init_app(app)
     limits.init_app(app)
     mail.init_app(app)
+    mail_queue.init_app(app)
     live.init_app(app)
     metrics.init_app(app)
     reports.init_app(app)
@@ -84,4 +85,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     gallery.init_app(app)
     app.cli.add_command(migrate.db_command)
     app.cli.add_command(seed.seed_command)
+    app.cli.add_command(mail_queue.mail_command)
     return app

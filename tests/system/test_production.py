@@ -313,6 +313,7 @@ def test_procfile_runs_gunicorn_and_migrations():
     assert "gunicorn -c gunicorn.conf.py" in events
     sizes = dict(re.findall(r"(\w+)=\$\{\w+:-(\d+)\}", events))
     _sized_for_a_thousand_streams(sizes)
+    assert lines["worker"].strip() == "flask --app web mail worker"  # the mail queue's
 
 
 def _sized_for_a_thousand_streams(sizes: dict[str, str]) -> None:
@@ -379,6 +380,10 @@ def test_compose_structure():
     assert services["nginx"]["depends_on"]["app1"]["condition"] == "service_healthy"
     events = services["events"]  # the live-update streams' own server
     _sized_for_a_thousand_streams(events["environment"])
+    worker = services["worker"]  # sends the queued mail
+    assert worker["command"] == ["flask", "--app", "web", "mail", "worker"]
+    assert worker["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+    assert "rq.Worker.all" in " ".join(worker["healthcheck"]["test"])
     # Official images by default; deploy/docker-smoke names local stand-ins instead.
     assert services["postgres"]["image"] == "${POSTGRES_IMAGE:-postgres:15-bookworm}"
     assert services["app1"]["build"]["args"]["PYTHON_IMAGE"].startswith("${PYTHON_IMAGE:-python:")

@@ -6,6 +6,10 @@ absolute links, sent over SMTP with Flask-Mailman.
 instance folder's `outbox/` as an `.eml` file and its subject and links are logged, so
 every flow works out of the box. Sending waits at most `MAIL_TIMEOUT` seconds; a server
 that cannot be reached raises `NotSent`, which the pages turn into "try again".
+
+With Redis, a message is rendered in the request and queued (web.infra.mail_queue): the
+worker sends it, trying again later while the server is away, so no reader waits on
+SMTP and a mail is not lost when it is down.
 """
 
 import logging
@@ -23,6 +27,7 @@ from flask import Flask, current_app, render_template
 from flask_mailman import EmailMultiAlternatives, Mail
 from flask_mailman.backends.base import BaseEmailBackend
 
+from web.infra import mail_queue
 from web.infra.metrics import MAILS
 
 mail = Mail()
@@ -80,16 +85,40 @@ def init_app(app: Flask) -> None:
 
 
 def send(to: str, subject: str, template: str, **context: Any) -> None:
-    """Send `mail/<template>.txt` and `.html` (rendered with `context`) to `to`.
-    Raises NotSent when the server cannot take it."""
+    """Send `mail/<template>.txt` and `.html` (rendered with `context`) to `to`: through
+    the queue when there is one (the worker delivers it), else now. Raises NotSent when
+    it can be neither queued nor sent."""
     text = render_template(f"mail/{template}.txt", **context)
     html = render_template(f"mail/{template}.html", subject=subject, **context)
+    if mail_queue.enqueue(deliver, to, subject, text, html):
+        MAILS.labels("queued").inc()
+        return
+    try:
+        _send_now(to, subject, text, html)
+    except NotSent:
+        MAILS.labels("failed").inc()
+        raise
+
+
+def deliver(to: str, subject: str, text: str, html: str) -> None:
+    """The worker's job for one queued mail. A failure raises, and the queue tries again
+    later (web.infra.mail_queue) until its tries are spent."""
+    try:
+        _send_now(to, subject, text, html)
+    except NotSent:
+        last = mail_queue.last_try()
+        MAILS.labels("failed" if last else "retried").inc()
+        if last:
+            log.warning("Mail to %s failed for good; `flask mail retry` sends it again", to)
+        raise
+
+
+def _send_now(to: str, subject: str, text: str, html: str) -> None:
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
     message.attach_alternative(html, "text/html")
     try:
         message.send()
     except (OSError, smtplib.SMTPException) as error:
-        MAILS.labels("failed").inc()
         current_app.logger.warning("Mail to %s not sent: %s", to, error)
         raise NotSent(str(error)) from error
     MAILS.labels("sent").inc()

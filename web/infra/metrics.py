@@ -14,7 +14,7 @@ passes it on either.
 """
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from ipaddress import ip_address, ip_network
 from typing import Any
 
@@ -32,6 +32,7 @@ from prometheus_client import (
 from werkzeug.wrappers import Response
 
 bp = Blueprint("metrics", __name__)
+EXTRA = "conduit.metrics.extra"
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Seconds: a cached answer takes a fraction of a millisecond, a page a few, a stall 2.
@@ -77,6 +78,22 @@ def request_done(endpoint: str, method: str, status: int, seconds: float) -> Non
         UNAVAILABLE.inc()
 
 
+def collect_also(app: Flask, collector: Any) -> None:
+    """Add figures read at each scrape (an object with `collect()`, e.g. a queue's length)."""
+    app.extensions.setdefault(EXTRA, []).append(collector)
+
+
+class _Together:
+    """The process's figures (or every worker's) and the app's figures read at scrape."""
+
+    def __init__(self, *collectors: Any) -> None:
+        self.collectors = collectors
+
+    def collect(self) -> Iterator[Any]:
+        for collector in self.collectors:
+            yield from collector.collect()
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     allowed = app.config["METRICS_ALLOW_IPS"]
@@ -102,6 +119,7 @@ def scrape() -> Response:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # every worker's figures, summed
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-    response = Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    together = _Together(registry, *current_app.extensions.get(EXTRA, ()))
+    response = Response(generate_latest(together), mimetype=CONTENT_TYPE_LATEST)
     response.headers["Cache-Control"] = "no-store"
     return response
