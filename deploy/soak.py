@@ -239,6 +239,8 @@ def soak(running: Stack, seconds: float, people: int) -> bool:
         print(f"| {phase} | " + " | ".join(cells) + " |")
     for number, (start, end) in enumerate(zip(memory_start, memory_end, strict=True), 1):
         print(f"app{number} memory: {start // 1024} MiB -> {end // 1024} MiB")
+    for app in running.apps:
+        print(f"app{app.number} metrics: {scraped(app.port)}")
     grew = [end > start * 1.5 for start, end in zip(memory_start, memory_end, strict=True)]
     if any(grew):
         tally.failures.append("an app server's memory grew by more than half")
@@ -248,6 +250,32 @@ def soak(running: Stack, seconds: float, people: int) -> bool:
     for failure in tally.failures:
         print(f"FAILED: {failure}", file=sys.stderr)
     return not tally.failures
+
+
+def scraped(port: int) -> str:
+    """What an app server's /metrics says of the run (asked directly, as Prometheus does)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    try:
+        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    except requests.RequestException as error:
+        return f"not scraped ({error})"
+    sums: Counter[str] = Counter()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "conduit_http_requests_total":
+                sums["answers"] += int(sample.value)
+                sums[f"{sample.labels['status'][0]}xx"] += int(sample.value)
+            elif sample.name == "conduit_cache_total":
+                sums[f"cache {sample.labels['result']}"] += int(sample.value)
+            elif sample.name in (
+                "conduit_server_failures_total",
+                "conduit_unavailable_answers_total",
+            ):
+                sums[sample.name.removeprefix("conduit_").removesuffix("_total")] += int(
+                    sample.value
+                )
+    return ", ".join(f"{name} {value}" for name, value in sorted(sums.items()))
 
 
 def error_blocks(lines: list[str], limit: int = 3) -> list[str]:

@@ -267,12 +267,17 @@ def test_every_log_line_is_one_json_object_in_production(db_url, capsys):
 
 
 def test_gunicorn_logs_in_the_same_json(monkeypatch, capsys):
-    import logging.config
+    import logging
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
 
     monkeypatch.setenv("CONDUIT_ENV", "production")
     config: dict[str, object] = {}
     exec((ROOT / "gunicorn.conf.py").read_text(), config)
-    logging.config.dictConfig(config["logconfig_dict"])  # type: ignore[arg-type]
+    settings = Config()
+    settings.set("logconfig_dict", config["logconfig_dict"])
+    Logger(settings)  # as gunicorn sets its logging up: its defaults merged with ours
     try:
         logging.getLogger("gunicorn.error").info("Booting worker with pid: %s", 42)
         (line,) = _json_lines(capsys.readouterr().err)

@@ -89,6 +89,9 @@ def gunicorn_logging() -> dict[str, Any]:
                 "stream": "ext://sys.stderr",
             }
         },
+        # The app adds its own handler to the root logger (init_app): none here, or each
+        # of its lines would be written twice.
+        "root": {"level": "INFO", "handlers": []},
         "loggers": {
             "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
             "gunicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
