@@ -196,7 +196,7 @@ def test_gunicorn_workers_share_their_figures(db_url, tmp_path):
         server.wait(timeout=30)
 
 
-def _until(condition, seconds: float = 15) -> None:  # type: ignore[no-untyped-def]
+def _until(condition, seconds: float = 60) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, "not within the time allowed"
