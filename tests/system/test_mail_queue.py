@@ -132,3 +132,24 @@ def test_without_a_working_redis_mail_is_sent_in_the_request(db_url, smtp):
     finally:
         dispose(app)
     assert [message["To"] for message in smtp.inbox.messages] == ["direct@example.com"]
+
+
+def test_the_worker_serves_its_own_figures(queued, smtp):
+    """The worker is no web server: `--metrics-port` serves what it counted (mails sent,
+    retried, failed) for Prometheus, on the loopback unless told otherwise."""
+    import requests
+    from prometheus_client.parser import text_string_to_metric_families
+
+    smtp.start()
+    ask_for_reset(queued, "counted@example.com")
+    port = free_port()
+    result = queued.test_cli_runner().invoke(
+        args=["mail", "worker", "--burst", "--metrics-port", str(port)]
+    )
+    assert result.exit_code == 0, result.output
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    sent = [sample.value for family in text_string_to_metric_families(text)
+            for sample in family.samples if sample.name == "conduit_mails_total"
+            and sample.labels == {"result": "sent"}]  # fmt: skip
+    assert sent
+    assert sent[0] >= 1

@@ -17,6 +17,7 @@ import click
 import redis
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from prometheus_client import start_http_server
 from prometheus_client.core import GaugeMetricFamily
 from rq import Queue, Retry, SimpleWorker, get_current_job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
@@ -101,9 +102,15 @@ def _queue() -> Queue:
 
 @mail_command.command("worker")
 @click.option("--burst", is_flag=True, help="Send what is due, then stop.")
-def worker(burst: bool) -> None:
+@click.option("--metrics-port", type=int, help="Serve this worker's figures (mails sent, "
+              "retried, failed) for Prometheus on this port.")  # fmt: skip
+@click.option("--metrics-address", default="127.0.0.1", show_default=True,
+              help="The address the figures are served on (the scraper's side).")  # fmt: skip
+def worker(burst: bool, metrics_port: int | None, metrics_address: str) -> None:
     """Send queued mails, trying failed ones again when due (the Procfile's `worker`)."""
     queue = _queue()
+    if metrics_port:
+        start_http_server(metrics_port, addr=metrics_address)
     # Its own connection: RQ sets a read timeout just above its blocking wait.
     connection = redis.Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=2)
     listening = Queue(queue.name, connection=connection)
