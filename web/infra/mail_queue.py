@@ -117,28 +117,29 @@ def worker(burst: bool, metrics_port: int | None, metrics_address: str) -> None:
     SimpleWorker([listening], connection=connection).work(burst=burst, with_scheduler=True)
 
 
+def _failed(queue: Queue) -> tuple[FailedJobRegistry, list[Any]]:
+    """The failed list, and its jobs (those still kept)."""
+    registry = FailedJobRegistry(queue=queue)
+    found = queue.job_class.fetch_many(registry.get_job_ids(), connection=queue.connection)
+    return registry, [job for job in found if job is not None]
+
+
 @mail_command.command("failed")
 def failed() -> None:
     """List the mails whose tries are spent."""
-    queue = _queue()
-    registry = FailedJobRegistry(queue=queue)
-    ids = registry.get_job_ids()
-    for job in queue.job_class.fetch_many(ids, connection=queue.connection):
-        if job is not None:
-            to, subject = job.args[0], job.args[1]
-            click.echo(f"{job.id}  {job.ended_at or '-'}  to {to}: {subject}")
-    click.echo(f"{len(ids)} failed mail(s).")
+    _registry, jobs = _failed(_queue())
+    for job in jobs:
+        to, subject = job.args[0], job.args[1]
+        click.echo(f"{job.id}  {job.ended_at or '-'}  to {to}: {subject}")
+    click.echo(f"{len(jobs)} failed mail(s).")
 
 
 @mail_command.command("retry")
 def retry() -> None:
     """Queue every failed mail again (with its tries anew)."""
-    queue = _queue()
-    registry = FailedJobRegistry(queue=queue)
-    ids = registry.get_job_ids()
-    for job in queue.job_class.fetch_many(ids, connection=queue.connection):
-        if job is not None:
-            job.retries_left = len(job.retry_intervals or [0])  # its tries anew
-            job.save()
-            registry.requeue(job)
-    click.echo(f"{len(ids)} mail(s) queued again.")
+    registry, jobs = _failed(_queue())
+    for job in jobs:
+        job.retries_left = len(job.retry_intervals or [0])  # its tries anew
+        job.save()
+        registry.requeue(job)
+    click.echo(f"{len(jobs)} mail(s) queued again.")
