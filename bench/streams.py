@@ -47,9 +47,12 @@ async def hold(url: str, count: int, opened: list[int], heard: list[float], stop
     """`count` idle streams; each notes when it has connected and when it hears 'articles'."""
     parts = urlsplit(url)
 
-    async def one() -> None:
+    async def one(number: int) -> None:
         reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-        writer.write(f"GET {parts.path}?{parts.query} HTTP/1.1\r\nHost: x\r\n"
+        # Readers of their own, as nginx tells the app (each has a fair share of streams).
+        reader_address = f"10.{number // 65536}.{number // 256 % 256}.{number % 256}"
+        writer.write(f"GET {parts.path}?{parts.query} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+                     f"X-Forwarded-For: {reader_address}\r\n"
                      "Accept: text/event-stream\r\n\r\n".encode())  # fmt: skip
         await writer.drain()
         connected = False
@@ -68,8 +71,8 @@ async def hold(url: str, count: int, opened: list[int], heard: list[float], stop
         writer.close()
 
     tasks = []
-    for _ in range(count):
-        tasks.append(asyncio.create_task(one()))
+    for number in range(count):
+        tasks.append(asyncio.create_task(one(number)))
         await asyncio.sleep(0.002)  # a ramp, not a stampede
     await asyncio.gather(*tasks, return_exceptions=True)
 

@@ -67,11 +67,22 @@ PAGE_HIT, PAGE_MISS = CACHE.labels("page", "hit"), CACHE.labels("page", "miss")
 REPLAY_HIT, REPLAY_MISS = CACHE.labels("replay", "hit"), CACHE.labels("replay", "miss")
 
 
+# Each (endpoint, method, status)'s counter and histogram, bound once: an answer costs
+# one dictionary lookup, not two label lookups under the library's lock.
+_bound: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def request_done(endpoint: str, method: str, status: int, seconds: float) -> None:
     """Count one answer (the app's or the replay layer's)."""
-    method = method if method in METHODS else "other"
-    REQUESTS.labels(endpoint, method, str(status)).inc()
-    LATENCY.labels(endpoint, method).observe(seconds)
+    key = (endpoint, method if method in METHODS else "other", status)  # all bounded
+    found = _bound.get(key)
+    if found is None:
+        found = _bound[key] = (
+            REQUESTS.labels(key[0], key[1], str(status)),
+            LATENCY.labels(key[0], key[1]),
+        )
+    found[0].inc()
+    found[1].observe(seconds)
     if status == 429:
         RATE_LIMITED.inc()
     elif status == 503:
