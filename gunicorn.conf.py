@@ -49,9 +49,7 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 accesslog = None
 errorlog = "-"
 if os.environ.get("CONDUIT_ENV", "production") == "production":
-    from web.infra.logs import gunicorn_logging
-
-    logconfig_dict = gunicorn_logging()
+    logger_class = "web.infra.logs.GunicornLogger"
 
 
 def when_ready(server):  # type: ignore[no-untyped-def]

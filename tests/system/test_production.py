@@ -267,17 +267,18 @@ def test_every_log_line_is_one_json_object_in_production(db_url, capsys):
 
 
 def test_gunicorn_logs_in_the_same_json(monkeypatch, capsys):
+    """gunicorn's own lines are the app's JSON, set up as gunicorn sets its logging up;
+    it writes no access lines (the app logs each request once)."""
     import logging
 
     from gunicorn.config import Config
-    from gunicorn.glogging import Logger
 
     monkeypatch.setenv("CONDUIT_ENV", "production")
     config: dict[str, object] = {}
     exec((ROOT / "gunicorn.conf.py").read_text(), config)
     settings = Config()
-    settings.set("logconfig_dict", config["logconfig_dict"])
-    Logger(settings)  # as gunicorn sets its logging up: its defaults merged with ours
+    settings.set("logger_class", config["logger_class"])
+    logger = settings.logger_class(settings)
     try:
         logging.getLogger("gunicorn.error").info("Booting worker with pid: %s", 42)
         (line,) = _json_lines(capsys.readouterr().err)
@@ -286,10 +287,11 @@ def test_gunicorn_logs_in_the_same_json(monkeypatch, capsys):
     assert line["logger"] == "gunicorn.error"
     assert line["level"] == "INFO"
     assert line["message"] == "Booting worker with pid: 42"
+    assert not logger.access_log_enabled
     monkeypatch.setenv("CONDUIT_ENV", "development")
     readable: dict[str, object] = {}
     exec((ROOT / "gunicorn.conf.py").read_text(), readable)
-    assert "logconfig_dict" not in readable
+    assert "logger_class" not in readable
 
 
 def test_instance_name_header(db_url):

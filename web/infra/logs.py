@@ -3,7 +3,7 @@
 Each line has its time, level, logger and message, and inside a request the request's
 id, its trace's id (when traced) and the member's id when known; a traceback is a field
 of its line, not lines of its own. The app's loggers and gunicorn's (gunicorn.conf.py
-uses `gunicorn_logging`) write through the same formatter. Development keeps readable
+names `GunicornLogger`) write through the same formatter. Development keeps readable
 lines.
 """
 
@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, g, has_request_context
 from flask.logging import default_handler
+from gunicorn import glogging
 from pythonjsonlogger.json import JsonFormatter
 
 from web.infra.traces import trace_id
@@ -69,31 +70,12 @@ def init_app(app: Flask) -> None:
     app.logger.removeHandler(default_handler)
 
 
-def gunicorn_logging() -> dict[str, Any]:
-    """gunicorn's logging config (logconfig_dict): its lines in the same JSON."""
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {
-            "json": {
-                "()": "pythonjsonlogger.json.JsonFormatter",
-                "fmt": FIELDS,
-                "style": "{",
-                "rename_fields": RENAMED,
-            }
-        },
-        "handlers": {
-            "stderr": {
-                "class": "logging.StreamHandler",
-                "formatter": "json",
-                "stream": "ext://sys.stderr",
-            }
-        },
-        # The app adds its own handler to the root logger (init_app): none here, or each
-        # of its lines would be written twice.
-        "root": {"level": "INFO", "handlers": []},
-        "loggers": {
-            "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-            "gunicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-        },
-    }
+class GunicornLogger(glogging.Logger):
+    """gunicorn's own lines (its events and errors) in the same JSON, and no access lines:
+    the app writes one per request (gunicorn would format a second one for every answer
+    if its logging were configured another way, at a quarter of the throughput)."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(formatter())
