@@ -76,6 +76,14 @@ def wait_for_htmx(actor: Actor) -> None:
         actor.page.wait_for_function("() => window.htmx !== undefined")
 
 
+def wait_until_settled(page: Page) -> None:
+    """No htmx request, swap or settle under way: focus has landed where the answer puts
+    it, so what is typed next goes where the test means it to."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+
+
 def expect_status(page: Page, text: str) -> None:
     expect(page.locator("#status")).to_contain_text(text)
 

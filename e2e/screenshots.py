@@ -1,6 +1,7 @@
 """`make screenshots`: every page and key state at 390, 768, 1024 and 1280 px, in the
-light and the dark theme, into `screenshots/` (ignored by git) with an index.html to
-look at the whole product at once.
+light and the dark theme, and the visitors' pages in Arabic (right to left) at a phone's
+and a desktop's width, into `screenshots/` (ignored by git) with an index.html to look
+at the whole product at once.
 
 It serves the app in this process on a fresh SQLite database with demo data, and drives
 Debian's Chromium as the browser tests do.
@@ -85,6 +86,11 @@ SHOTS: list[tuple[str, bool, Callable[[Page], None]]] = [
 ]
 
 
+# A visitor's pages in Arabic (the browser asks for it), at a phone's and a desktop's width.
+ARABIC = ("home", "tag-feed", "article", "search", "sign-in", "sign-up", "not-found")
+ARABIC_WIDTHS = (390, 1280)
+
+
 def serve() -> tuple[str, Callable[[], None]]:
     folder = Path(tempfile.mkdtemp(prefix="conduit-shots-"))
     app = create_app({
@@ -133,6 +139,16 @@ def main() -> None:
                         page.screenshot(path=str(OUT / file), full_page=True)
                         rows.append((name, width, theme, file))
                 context.close()
+            context = browser.new_context(base_url=url, color_scheme=theme, locale="ar")
+            page = context.new_page()
+            for name, _member, act in (shot for shot in SHOTS if shot[0] in ARABIC):
+                for width in ARABIC_WIDTHS:
+                    page.set_viewport_size({"width": width, "height": 900})
+                    act(page)
+                    file = f"{name}-{width}-{theme}-ar.png"
+                    page.screenshot(path=str(OUT / file), full_page=True)
+                    rows.append((name, width, f"{theme}, Arabic", file))
+            context.close()
         browser.close()
     stop()
     index = [
