@@ -3,6 +3,7 @@ and the deployment files (gunicorn, nginx, Docker)."""
 
 import http.client
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -27,6 +28,18 @@ PAGES = [
     "/", "/?page=2", "/login", "/register", "/profile/writer", "/article/article-1",
     "/search?q=article", "/no/such/page", "/api/tags", "/api/docs", "/healthz",
 ]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _gunicorn_conf_leaves_the_environment_as_it_was():  # type: ignore[no-untyped-def]
+    """gunicorn.conf.py names a folder for the workers' figures in os.environ (as a
+    server's master should); the tests that read it must not leave it to later tests."""
+    before = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    yield
+    if before is None:
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    else:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = before
 
 
 @pytest.fixture

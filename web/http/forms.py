@@ -10,6 +10,7 @@ from typing import Any
 from flask import g
 from flask_babel import LazyString, format_number, gettext
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     EmailField,
@@ -279,3 +280,12 @@ class CommentForm(OnceForm):
         ],
         filters=[_strip],
     )
+
+
+def field_errors(form_class: type[FlaskForm], field: str, data: Any) -> list[str]:
+    """One field's messages for what was typed (an inline check), its own `validate_<field>`
+    rule included; no CSRF token (a check changes nothing)."""
+    form = form_class(formdata=MultiDict(data), meta={"csrf": False})
+    inline = getattr(form_class, f"validate_{field}", None)
+    form[field].validate(form, extra_validators=[inline] if inline else ())
+    return list(form[field].errors)

@@ -60,7 +60,7 @@ def init_app(app: Flask) -> None:
         record(
             app, request.method, request.path, request.query_string.decode(errors="replace"),
             response.status_code,
-            duration_ms, known_as, _user_id(), request.remote_addr,
+            duration_ms, known_as, logs.known_member_id(), request.remote_addr,
         )  # fmt: skip
         return response
 
@@ -94,11 +94,3 @@ def record(
             method, f"{path}?{query}" if query else path, status, duration_ms, request_id,
             user_id or "-",
         )  # fmt: skip
-
-
-def _user_id() -> int | None:
-    """Who made the request, if this request already knew (never loads a user for it)."""
-    member = g.get("_login_user")  # set by Flask-Login when a page looked at the session
-    if member is not None and member.is_authenticated:
-        return member.user.id
-    return g.get("api_user_id")

@@ -22,6 +22,15 @@ FIELDS = "{asctime}{levelname}{name}{message}"
 RENAMED = {"asctime": "time", "levelname": "level", "name": "logger"}
 
 
+def known_member_id() -> int | None:
+    """Who made the request, if it already knew (a page looked at the session, or the
+    API read a token): never loads a member for a log line or a report."""
+    member = g.get("_login_user")  # set by Flask-Login when a page looked at the session
+    if member is not None and member.is_authenticated:
+        return int(member.user.id)
+    return g.get("api_user_id")
+
+
 class RequestFacts(logging.Filter):
     """Adds the request's id, its trace id and the member's id to a line written during
     a request."""
@@ -29,9 +38,7 @@ class RequestFacts(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if has_request_context():
             record.request_id = g.get("request_id")
-            member = g.get("_login_user")  # only if the request already knew (loads nothing)
-            user_id = member.user.id if member is not None and member.is_authenticated else None
-            record.member_id = user_id or g.get("api_user_id")
+            record.member_id = known_member_id()
             record.trace_id = trace_id()
         return True
 

@@ -13,6 +13,8 @@ import sentry_sdk
 from flask import Flask, g, has_request_context, request
 from sentry_sdk.integrations.flask import FlaskIntegration
 
+from web.infra.logs import known_member_id
+
 # The request headers a report may show; every other one is left out.
 SHOWN_HEADERS = frozenset(
     {"accept", "accept-language", "content-type", "hx-request", "hx-target", "user-agent"}
@@ -60,9 +62,7 @@ def _scrubbed(event: Any, _hint: Any) -> Any:
             shown["url"] = rule.rule if rule is not None else "(no route)"
     if has_request_context():
         event.setdefault("tags", {})["request_id"] = g.get("request_id")
-        member = g.get("_login_user")
-        member_id = member.user.id if member is not None and member.is_authenticated else None
-        member_id = member_id or g.get("api_user_id")
+        member_id = known_member_id()
         event["user"] = {"id": str(member_id)} if member_id else {}
     return event
 

@@ -10,7 +10,6 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext
 from markupsafe import Markup
-from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from web.articles import (
@@ -30,7 +29,7 @@ from web.comments import add_comment, count_comments, delete_comment, list_comme
 from web.db import get_session
 from web.http.actions import ARTICLE_PLACES, acted
 from web.http.auth import current_member, current_member_id, members_only, signed_in_member
-from web.http.forms import ArticleForm, CommentForm, PreviewForm
+from web.http.forms import ArticleForm, CommentForm, PreviewForm, field_errors
 from web.http.limits import limit_checks
 from web.http.rendering import announce, component, render, respond, target, wants_fragment
 from web.http.resume import comment_draft
@@ -180,10 +179,8 @@ def check(field: str) -> Response:
 
 
 def _field_messages(field: str, data: Any, *, oob: bool = False) -> Markup:
-    form = ArticleForm(formdata=MultiDict(data), meta={"csrf": False})
-    inline = getattr(ArticleForm, f"validate_{field}", None)
-    form[field].validate(form, extra_validators=[inline] if inline else ())
-    return component("field_messages", form[field].errors, oob_for=form[field].id if oob else None)
+    errors = field_errors(ArticleForm, field, data)
+    return component("field_messages", errors, oob_for=field if oob else None)
 
 
 def _already_saved(article_id: int) -> Response:

@@ -7,13 +7,19 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext
 from flask_limiter import RequestLimit
 from flask_wtf import FlaskForm
-from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from web.db import get_session
 from web.http.auth import current_member, next_from_request, password_changed, sign_in, sign_out
 from web.http.errors import in_words
-from web.http.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm, taken
+from web.http.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+    field_errors,
+    taken,
+)
 from web.http.limits import (
     failed_sign_in,
     limit_attempts,
@@ -100,10 +106,7 @@ def check(field: str) -> Response:
     """The message for one sign-up field, for the inline check while typing."""
     if field not in ("username", "email"):
         abort(404)
-    form = RegisterForm(formdata=MultiDict(request.args), meta={"csrf": False})
-    inline = getattr(RegisterForm, f"validate_{field}")
-    form[field].validate(form, extra_validators=[inline])
-    return respond(component("field_messages", form[field].errors))
+    return respond(component("field_messages", field_errors(RegisterForm, field, request.args)))
 
 
 @bp.route("/login", methods=["GET", "POST"])
