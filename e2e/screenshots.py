@@ -22,10 +22,10 @@ from sqlmodel import Session, col, select
 from werkzeug.serving import make_server
 
 from e2e.conftest import chromium_path
-from web import create_app
+from web import create_app, moderation
 from web.infra.migrate import upgrade
 from web.infra.seed import DEMO_PASSWORD, seed_demo
-from web.models import User
+from web.models import Comment, User
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 WIDTHS = (390, 768, 1024, 1280)
@@ -62,7 +62,16 @@ def _open_menu(page: Page) -> None:
         menu.click()
 
 
-WHO = {"name": "", "email": ""}  # the demo member the pictures sign in as
+def _report_form(page: Page) -> None:
+    """The report form of an article in the queue (someone else's: the demo account's
+    reports are about others)."""
+    page.goto("/moderation")
+    page.locator("li.case h3 a").first.click()
+    page.get_by_role("link", name="Report this article").click()
+    page.wait_for_load_state("networkidle")
+
+
+WHO = {"name": "", "email": ""}  # the demo member the pictures sign in as (an admin)
 
 # (name, signed in?, what to do before the picture)
 SHOTS: list[tuple[str, bool, Callable[[Page], None]]] = [
@@ -78,6 +87,10 @@ SHOTS: list[tuple[str, bool, Callable[[Page], None]]] = [
     ("editor", True, _go("/editor")),
     ("editor-errors", True, _submit_empty("/editor", "Publish article")),
     ("settings", True, _go("/settings")),
+    ("report", True, _report_form),
+    ("moderation-queue", True, _go("/moderation")),
+    ("moderation-member", True, lambda page: _go(f"/moderation/members/{WHO['name']}")(page)),
+    ("moderation-log", True, _go("/moderation/log")),
     ("sign-in", False, _go("/login")),
     ("sign-in-errors", False, _submit_empty("/login", "Sign in")),
     ("sign-up", False, _go("/register")),
@@ -101,9 +114,15 @@ def serve() -> tuple[str, Callable[[], None]]:
         upgrade()
     with Session(app.extensions["conduit.db"]) as session:
         seed_demo(session=session, users=8, articles=40)
-        member = session.exec(select(User).order_by(col(User.id))).first()
-        assert member is not None
-        WHO.update(name=member.username, email=member.email)
+        first, second = session.exec(select(User).order_by(col(User.id)).limit(2)).all()
+        WHO.update(name=first.username, email=first.email)
+        # A few entries for the log's picture: a role given, a comment hidden.
+        moderation.set_role(session=session, admin=first, username=second.username,
+                            role=moderation.MODERATOR, reason="Helps every week")  # fmt: skip
+        comment = session.exec(select(Comment).order_by(col(Comment.id))).first()
+        assert comment is not None
+        moderation.hide(session=session, moderator=first, kind="comment", item_id=comment.id,
+                        reason="Insults another member")  # fmt: skip
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_port}", server.shutdown

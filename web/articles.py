@@ -16,7 +16,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, delete, exists, false, func, literal, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select as RowSelect
@@ -41,7 +52,7 @@ from web.problems import Moved, NotAllowed, NotFound
 from web.reuse import reused
 from web.search_index import index_article, unindex_article
 from web.submissions import once
-from web.users import Profile, profile_columns, profile_from
+from web.users import Profile, profile_columns, profile_from, sees_hidden
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,10 @@ class ArticlePreview:
 
     words: int
     draft: bool
+    # Hidden by the moderators (their reason) or while the author is suspended: seen by
+    # its author and the moderators alone (web.moderation).
+    hidden: bool
+    hidden_reason: str | None
 
     @property
     def reading_minutes(self) -> int:
@@ -296,13 +311,22 @@ def delete_article(*, session: Session, slug: str, editor_id: int) -> Article:
 def find_article(*, session: Session, slug: str, viewer_id: int | None) -> Article:
     """The article with this slug, as `viewer_id` may see it. Raises Moved when `slug`
     is one it had before a title change, NotFound when no article has or had it (or it
-    is someone else's draft: a draft's existence is its author's business)."""
+    is someone else's draft: a draft's existence is its author's business; or it is
+    hidden, and the viewer is neither its author nor a moderator)."""
     article = session.exec(select(Article).where(Article.slug == slug)).first()
     if article is None:
         raise _missing(session, slug, viewer_id)
-    if article.draft and article.author_id != viewer_id:
-        raise NotFound("article")
+    _check_visible(session, article.author_id, article.draft, article.hidden, viewer_id)
     return article
+
+
+def _check_visible(
+    session: Session, author_id: int, draft: bool, hidden: bool, viewer_id: int | None
+) -> None:
+    if author_id == viewer_id:
+        return
+    if draft or (hidden and not sees_hidden(session=session, user_id=viewer_id)):
+        raise NotFound("article")
 
 
 def own_article(*, session: Session, slug: str, user_id: int) -> Article:
@@ -330,14 +354,14 @@ def _missing(session: Session, slug: str, viewer_id: int | None) -> NotFound:
     """Moved to the article's current slug when `slug` is a former one, but for a
     draft's former slug (its new one is its author's business: NotFound for others)."""
     current = session.exec(
-        select(Article.slug, Article.draft, Article.author_id)
+        select(Article.slug, Article.draft, Article.hidden, Article.author_id)
         .join(ArticleSlug)
         .where(ArticleSlug.slug == slug)
     ).first()
     if current is not None:
-        current_slug, draft, author_id = current
-        if not draft or author_id == viewer_id:
-            return Moved("article", current_slug)
+        current_slug, draft, hidden, author_id = current
+        _check_visible(session, author_id, draft, hidden, viewer_id)
+        return Moved("article", current_slug)
     return NotFound("article")
 
 
@@ -360,6 +384,11 @@ def _get_or_create_tags(session: Session, names: list[str]) -> list[Tag]:
 
 
 # --- reading -------------------------------------------------------------------------------
+
+
+def listed() -> ColumnElement[bool]:
+    """Articles everyone may see: published, and not hidden."""
+    return and_(col(Article.draft).is_(False), col(Article.hidden).is_(False))
 
 
 def _favorited_by(viewer_id: int | None) -> ColumnElement[bool]:
@@ -393,6 +422,8 @@ def _preview_query(viewer_id: int | None, *, with_body: bool = False) -> Preview
         col(Article.updated_at).label("updated_at"),
         col(Article.words).label("words"),
         col(Article.draft).label("draft"),
+        col(Article.hidden).label("hidden"),
+        col(Article.hidden_reason).label("hidden_reason"),
         *profile_columns(viewer_id),
         _favorites_count().label("favorites_count"),
         _favorited_by(viewer_id).label("favorited"),
@@ -422,6 +453,8 @@ def _preview(row: Any, tags: list[str]) -> ArticlePreview:
         favorited=bool(row.favorited),
         words=row.words,
         draft=bool(row.draft),
+        hidden=bool(row.hidden),
+        hidden_reason=row.hidden_reason,
     )
 
 
@@ -433,8 +466,7 @@ def get_article(*, session: Session, slug: str, viewer_id: int | None) -> Articl
     ).first()
     if row is None:
         raise _missing(session, slug, viewer_id)
-    if row.draft and row.author_id != viewer_id:
-        raise NotFound("article")
+    _check_visible(session, row.author_id, row.draft, row.hidden, viewer_id)
     preview = _preview(row, tags_by_article(session=session, article_ids=[row.id]).get(row.id, []))
     return ArticleDetail(**preview.__dict__, body=row.body)
 
@@ -442,10 +474,12 @@ def get_article(*, session: Session, slug: str, viewer_id: int | None) -> Articl
 def previews_by_id(
     *, session: Session, ids: list[int], viewer_id: int | None
 ) -> dict[int, ArticlePreview]:
-    """Previews of the given articles, in two queries."""
+    """Previews of the given articles the viewer may see (published and not hidden, or
+    their own), in two queries."""
     if not ids:
         return {}
-    rows = session.exec(_preview_query(viewer_id).where(col(Article.id).in_(ids))).all()
+    shown = or_(listed(), col(Article.author_id) == viewer_id)
+    rows = session.exec(_preview_query(viewer_id).where(col(Article.id).in_(ids), shown)).all()
     return {preview.id: preview for preview in _previews(session, rows)}
 
 
@@ -472,6 +506,7 @@ def find_articles(
     favorited_by: str | int | None = None,
     followed_by: int | None = None,
     drafts: bool = False,
+    hidden_too: bool = False,
 ) -> tuple[list[ArticlePreview], int]:
     """Previews newest first, and how many match in all: at most four queries, any
     `limit` (the list and its total are read once per write).
@@ -481,9 +516,12 @@ def find_articles(
     that user follows). `viewer_id` decides each preview's `favorited` and its
     author's `following`. Unknown names simply match nothing. Published articles
     only, or with `drafts` only drafts (for their author's own list: the caller
-    filters by that author).
+    filters by that author). Hidden articles are left out, but with `hidden_too` (an
+    author's own list) or among drafts.
     """
     filters: list[ColumnElement[bool]] = [col(Article.draft).is_(drafts)]
+    if not (drafts or hidden_too):
+        filters.append(col(Article.hidden).is_(False))
     if tag is not None:
         tagged = select(ArticleTag.article_id).join(Tag).where(Tag.name == tag)
         filters.append(col(Article.id).in_(tagged))
@@ -501,7 +539,7 @@ def find_articles(
 
     # The list and its total are the same for everyone until the next write: read once
     # per write, then each viewer's favorites and follows are marked on it.
-    key = (tag, author, author_id, favorited_by, followed_by, drafts)
+    key = (tag, author, author_id, favorited_by, followed_by, drafts, hidden_too)
     total = reused(
         ("articles-total", *key),
         lambda: session.exec(select(func.count()).select_from(Article).where(*filters)).one(),
@@ -581,8 +619,9 @@ def tags_by_article(*, session: Session, article_ids: list[int]) -> dict[int, li
 def popular_tags(*, session: Session, limit: int | None = 20) -> list[str]:
     """Tags of published articles, most used first (ties alphabetical).
 
-    Every use is counted from the tag index alone, then the few drafts' uses are taken
-    off (a draft's tags are not in use yet): no article row is read for a published one.
+    Every use is counted from the tag index alone, then the few drafts' and hidden
+    articles' uses are taken off (their tags are not in use): no article row is read
+    for a listed one.
     """
     every = (
         select(col(ArticleTag.tag_id).label("tag_id"), func.count().label("n"))
@@ -592,7 +631,7 @@ def popular_tags(*, session: Session, limit: int | None = 20) -> list[str]:
     drafts = (
         select(col(ArticleTag.tag_id).label("tag_id"), func.count().label("n"))
         .join(Article, col(Article.id) == ArticleTag.article_id)
-        .where(col(Article.draft).is_(True))
+        .where(or_(col(Article.draft).is_(True), col(Article.hidden).is_(True)))
         .group_by(col(ArticleTag.tag_id))
         .subquery()
     )
@@ -656,9 +695,9 @@ def addresses(
     *, session: Session, offset: int, limit: int
 ) -> tuple[list[tuple[str, datetime]], int]:
     """Current slugs and last changes, oldest first (a sitemap's pages stay put as
-    articles are added), and how many articles there are: two queries. Drafts are
-    nobody's address but their author's."""
-    published = col(Article.draft).is_(False)
+    articles are added), and how many articles there are: two queries. Drafts and
+    hidden articles are nobody's address but their author's."""
+    published = listed()
     total = session.exec(select(func.count()).select_from(Article).where(published)).one()
     rows = session.exec(
         select(Article.slug, Article.updated_at)

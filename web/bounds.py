@@ -33,6 +33,9 @@ TAGS_MAX = 10
 # The editor's one box for all tags: TAGS_MAX tags of TAG_MAX characters, separated.
 TAGS_TEXT_MAX = TAGS_MAX * (TAG_MAX + 2)
 COMMENT_MAX = 5000
+# A report's own words ("other"), and the reason a moderator gives for a decision.
+REPORT_NOTE_MAX = 300
+DECISION_REASON_MAX = 500
 
 SEARCH_MAX = 200
 # A search ranks at most this many matches, the newest: its cost stays the same however

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func, or_, true
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select as RowSelect
 
@@ -28,6 +28,10 @@ class CommentView:
     created_at: datetime
     updated_at: datetime
     author: Profile
+    # Hidden by the moderators (their reason), or while its author is suspended: shown
+    # to its author and the moderators alone (web.moderation).
+    hidden: bool
+    hidden_reason: str | None
 
     @property
     def opening(self) -> str:
@@ -37,13 +41,16 @@ class CommentView:
 
 
 def _query(viewer_id: int | None) -> RowSelect[*tuple[Any, ...]]:
-    return select(
+    columns: list[Any] = [
         col(Comment.id).label("id"),
         col(Comment.body).label("body"),
         col(Comment.created_at).label("created_at"),
         col(Comment.updated_at).label("updated_at"),
+        col(Comment.hidden).label("hidden"),
+        col(Comment.hidden_reason).label("hidden_reason"),
         *profile_columns(viewer_id),
-    ).join(User, col(User.id) == Comment.author_id)
+    ]
+    return select(*columns).join(User, col(User.id) == Comment.author_id)
 
 
 def _view(row: Any) -> CommentView:  # a row of labelled columns, read by name
@@ -53,45 +60,71 @@ def _view(row: Any) -> CommentView:  # a row of labelled columns, read by name
         created_at=row.created_at,
         updated_at=row.updated_at,
         author=profile_from(row),
+        hidden=bool(row.hidden),
+        hidden_reason=row.hidden_reason,
     )
 
 
+def _shown(viewer_id: int | None, sees_hidden: bool) -> ColumnElement[bool]:
+    """The comments the viewer may read: all for moderators, else the ones not hidden
+    and the viewer's own."""
+    if sees_hidden:
+        return true()
+    return or_(col(Comment.hidden).is_(False), col(Comment.author_id) == viewer_id)
+
+
 def list_comments(
-    *, session: Session, article_id: int, viewer_id: int | None = None
+    *, session: Session, article_id: int, viewer_id: int | None = None, sees_hidden: bool = False
 ) -> list[CommentView]:
     """An article's comments with their authors as the viewer sees them, oldest first,
-    in one query."""
+    in one query. Hidden ones are left out but for their author, or for a moderator
+    (`sees_hidden`)."""
     rows = session.exec(
         _query(viewer_id)
-        .where(Comment.article_id == article_id)
+        .where(Comment.article_id == article_id, _shown(viewer_id, sees_hidden))
         .order_by(col(Comment.created_at), col(Comment.id))
     ).all()
     return [_view(row) for row in rows]
 
 
-def comments_of(*, session: Session, slug: str, viewer_id: int | None) -> list[CommentView]:
+def comments_of(
+    *, session: Session, slug: str, viewer_id: int | None, sees_hidden: bool = False
+) -> list[CommentView]:
     """The comments of the article with this slug (NotFound, Moved)."""
     article = find_article(session=session, slug=slug, viewer_id=viewer_id)
-    return list_comments(session=session, article_id=id_of(article), viewer_id=viewer_id)
+    return list_comments(
+        session=session, article_id=id_of(article), viewer_id=viewer_id, sees_hidden=sees_hidden
+    )
 
 
 def count_comments(*, session: Session, slug: str) -> int:
-    """How many comments the article with this slug has (0 when there is no such one)."""
+    """How many comments everyone sees on the article with this slug (0 when there is
+    no such one)."""
     return session.exec(
         select(func.count())
         .select_from(Comment)
         .join(Article, col(Article.id) == Comment.article_id)
-        .where(Article.slug == slug)
+        .where(Article.slug == slug, col(Comment.hidden).is_(False))
     ).one()
 
 
 def get_comment(
-    *, session: Session, slug: str, comment_id: int, viewer_id: int | None
+    *,
+    session: Session,
+    slug: str,
+    comment_id: int,
+    viewer_id: int | None,
+    sees_hidden: bool = False,
 ) -> CommentView:
-    """One comment of the article with this slug (NotFound for either)."""
+    """One comment of the article with this slug (NotFound for either, or for a hidden
+    comment the viewer may not read)."""
     article = find_article(session=session, slug=slug, viewer_id=viewer_id)
     row = session.exec(
-        _query(viewer_id).where(Comment.id == comment_id, Comment.article_id == article.id)
+        _query(viewer_id).where(
+            Comment.id == comment_id,
+            Comment.article_id == article.id,
+            _shown(viewer_id, sees_hidden),
+        )
     ).first()
     if row is None:
         raise NotFound("comment")

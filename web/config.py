@@ -160,6 +160,21 @@ class Settings(BaseSettings):
             "with `Retry-After`; every limited answer has `RateLimit-*` headers.",
         ),
     ] = "60 per minute;1000 per hour"
+    report_limit: Annotated[
+        str,
+        _setting(
+            "`10 per hour;30 per day`",
+            "Reports a member may send to the moderators. Over the limit: 429.",
+        ),
+    ] = "10 per hour;30 per day"
+    moderation_hide_after: Annotated[
+        int,
+        _setting(
+            "`3`",
+            "An article or comment reported by this many members is hidden until a "
+            "moderator decides (`0`: never hidden by reports alone).",
+        ),
+    ] = 3
     forwarded_allow_ips: Annotated[
         str,
         _setting(
@@ -411,6 +426,8 @@ def load(instance_path: str) -> dict[str, Any]:
         "RESET_LIMIT_PER_ADDRESS": settings.reset_limit_per_address,
         "CHECK_LIMIT_PER_IP": settings.check_limit_per_ip,
         "API_WRITE_LIMIT": settings.api_write_limit,
+        "REPORT_LIMIT": settings.report_limit,
+        "MODERATION_HIDE_AFTER": settings.moderation_hide_after,
         "FORWARDED_ALLOW_IPS": settings.forwarded_allow_ips,
         "METRICS_ALLOW_IPS": settings.metrics_allow_ips,
         "SENTRY_DSN": settings.sentry_dsn or None,

@@ -24,12 +24,25 @@ from web.http import (
     sessions,
     site,
 )
-from web.infra import health, live, logs, mail, mail_queue, metrics, migrate, reports, seed, traces
+from web.infra import (
+    health,
+    live,
+    logs,
+    mail,
+    mail_queue,
+    metrics,
+    migrate,
+    reports,
+    seed,
+    traces,
+    user_commands,
+)
 from web.pages import articles as article_pages
 from web.pages import auth as auth_pages
 from web.pages import email_addresses as email_address_pages
 from web.pages import gallery, home, profiles, settings, syndication
 from web.pages import live as live_pages
+from web.pages import moderation as moderation_pages
 from web.pages import reading_list as reading_list_pages
 from web.pages import search as search_pages
 
@@ -71,6 +84,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     live.init_app(app)
     metrics.init_app(app)
     reports.init_app(app)
+    moderation_pages.init_app(app)
     app.jinja_env.globals["current_theme"] = settings.current_theme
     app.jinja_env.globals["language_just_changed"] = settings.language_just_changed
     blueprints = (
@@ -86,4 +100,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(migrate.db_command)
     app.cli.add_command(seed.seed_command)
     app.cli.add_command(mail_queue.mail_command)
+    app.cli.add_command(user_commands.users_command)
     return app

@@ -19,6 +19,7 @@ from sqlalchemy import (
     TypeDecorator,
     false,
     func,
+    true,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import TypeCompiler
@@ -26,8 +27,10 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Field, SQLModel
 
 from web.bounds import (
+    DECISION_REASON_MAX,
     EMAIL_MAX,
     IMAGE_URL_MAX,
+    REPORT_NOTE_MAX,
     TAG_MAX,
     TITLE_MAX,
     USERNAME_MAX,
@@ -138,6 +141,12 @@ class User(SQLModel, table=True):
     # revokes them all but `kept_token` (the id of the token that made the change).
     token_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     kept_token: str | None = Field(default=None, max_length=64)
+    # "member", "moderator" or "admin" (web.moderation).
+    role: str = Field(
+        default="member", max_length=16, sa_column_kwargs={"server_default": "member"}
+    )
+    # While set and ahead, the account is suspended (web.moderation.UNTIL_LIFTED: no end).
+    suspended_until: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     created_at: datetime = _timestamp()
 
 
@@ -165,14 +174,19 @@ class Article(SQLModel, table=True):
     words: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # reading time
     # Seen by its author alone until published; publishing dates it (created_at).
     draft: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # Withheld from everyone but its author and the moderators: `hidden_reason` says why
+    # the moderators hid it (None: they did not); `hidden` is also set while its author
+    # is suspended (web.moderation).
+    hidden: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    hidden_reason: str | None = Field(default=None, max_length=DECISION_REASON_MAX)
     author_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 
     __table_args__ = (
-        # The global feed (published, newest first: its pages and its count read this
-        # index alone) and an author's articles (profile, your feed).
-        Index("ix_article_draft_created_at_id", "draft", "created_at", "id"),
+        # The global feed (published and not hidden, newest first: its pages and its
+        # count read this index alone) and an author's articles (profile, your feed).
+        Index("ix_article_draft_hidden_created_at_id", "draft", "hidden", "created_at", "id"),
         Index("ix_article_author_id_created_at", "author_id", "created_at"),
     )
 
@@ -229,6 +243,11 @@ class Comment(SQLModel, table=True):
     body: str = Field(sa_type=Text)
     article_id: int = Field(foreign_key="article.id", ondelete="CASCADE")
     author_id: int = Field(foreign_key="user.id", ondelete="CASCADE", index=True)
+    # Withheld from everyone but its author and the moderators: `hidden_reason` says why
+    # the moderators hid it (None: they did not); `hidden` is also set while its author
+    # is suspended (web.moderation).
+    hidden: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    hidden_reason: str | None = Field(default=None, max_length=DECISION_REASON_MAX)
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 
@@ -286,3 +305,52 @@ class Submission(SQLModel, table=True):
     kind: str = Field(max_length=16)  # "article" or "comment"
     ref_id: int  # what it created (kept when that is deleted later: still not twice)
     created_at: datetime = _timestamp()
+
+
+class Report(SQLModel, table=True):
+    """A member's report of an article, a comment or a profile (web.moderation): open
+    until a moderator decides on the item."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    reporter_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    kind: str = Field(max_length=8)  # "article", "comment" or "profile"
+    item_id: int  # the article's, the comment's or the member's id
+    author_id: int = Field(foreign_key="user.id", ondelete="CASCADE", index=True)
+    reason: str = Field(max_length=16)  # web.moderation.REASONS
+    note: str | None = Field(default=None, max_length=REPORT_NOTE_MAX)
+    open: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    created_at: datetime = _timestamp()
+
+    __table_args__ = (
+        # One report per member per item; an item's reports; the queue's open ones.
+        Index("uq_report_reporter_id_kind_item_id", "reporter_id", "kind", "item_id", unique=True),
+        Index("ix_report_kind_item_id_open", "kind", "item_id", "open"),
+        Index("ix_report_open_created_at", "open", "created_at"),
+    )
+
+
+class ModerationEntry(SQLModel, table=True):
+    """One moderation action, kept for good (web.moderation): nothing in the app edits or
+    deletes these rows. Names are kept as they were, should an account be renamed."""
+
+    __tablename__ = "moderation_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # None: the site itself (an item hidden after enough reports, a suspension's end).
+    moderator_id: int | None = Field(
+        default=None, foreign_key="user.id", ondelete="SET NULL", index=True
+    )
+    moderator_name: str | None = Field(default=None, max_length=USERNAME_MAX)
+    action: str = Field(max_length=16)  # web.moderation.ACTIONS
+    kind: str | None = Field(default=None, max_length=8)  # the item's, if any
+    item_id: int | None = None
+    item_label: str | None = Field(default=None, max_length=TITLE_MAX)  # its title, its opening
+    member_id: int | None = Field(
+        default=None, foreign_key="user.id", ondelete="SET NULL", index=True
+    )
+    member_name: str = Field(max_length=USERNAME_MAX)  # whose item, or whose account
+    reason: str = Field(max_length=DECISION_REASON_MAX)
+    detail: str | None = Field(default=None, max_length=64)  # a suspension's end, a new role
+    created_at: datetime = _timestamp()
+
+    __table_args__ = (Index("ix_moderation_log_kind_item_id", "kind", "item_id"),)

@@ -36,8 +36,9 @@ _MYSQL_TAGS = _SQLITE_TAGS.replace(
 # MySQL: the text of published articles, to be cut into words here.
 _MYSQL_TEXT = f"SELECT a.id, a.title, {_MYSQL_TAGS}, a.description, a.body FROM article AS a "
 _POSTGRES_UPSERT = " ON CONFLICT (article_id) DO UPDATE SET document = excluded.document"
-# Drafts are never searchable: they enter the index when they are published.
-_PUBLISHED = "WHERE NOT a.draft "
+# Drafts are never searchable: they enter the index when they are published; hidden
+# articles leave it (web.moderation) and enter again when they are shown.
+_PUBLISHED = "WHERE NOT a.draft AND NOT a.hidden "
 _SQLITE_REINDEX = _SQLITE_INDEX + _PUBLISHED + "AND a.id = :id"
 _POSTGRES_REINDEX = _POSTGRES_INDEX + _PUBLISHED + "AND a.id = :id" + _POSTGRES_UPSERT
 _INDEX = {"sqlite": _SQLITE_INDEX, "postgresql": _POSTGRES_INDEX}

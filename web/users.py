@@ -75,6 +75,15 @@ def profile_from(row: Any, prefix: str = "author_") -> Profile:
     )
 
 
+def sees_hidden(*, session: Session, user_id: int | None) -> bool:
+    """Whether this member moderates, so sees what is hidden from others (one query,
+    asked only about a hidden item: web.moderation)."""
+    if user_id is None:
+        return False
+    role = session.exec(select(User.role).where(User.id == user_id)).first()
+    return role in ("moderator", "admin")
+
+
 def hash_password(password: str) -> str:
     return generate_password_hash(password)
 

@@ -8,8 +8,8 @@ WEB = Path(__file__).resolve().parents[2] / "web"
 # The domain: rules and queries, callable from a script, a test or any request.
 DOMAIN = {
     "articles", "bounds", "changes", "comments", "email_addresses", "languages", "markdown",
-    "models", "pagination", "passwords", "pictures", "problems", "reading_list", "reuse",
-    "search", "search_index", "signins", "submissions", "users",
+    "moderation", "models", "pagination", "passwords", "pictures", "problems", "reading_list",
+    "reuse", "search", "search_index", "signins", "submissions", "users",
 }  # fmt: skip
 OUTER = ("web.http", "web.caching", "web.infra", "web.pages", "web.api", "web.factory")
 REQUEST_STATE = {"request", "g", "session", "current_user"}

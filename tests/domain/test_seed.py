@@ -3,7 +3,7 @@ from pathlib import Path
 from sqlmodel import func, select
 
 from web.infra.seed import DEMO_PASSWORD, DEMO_USER, seed_demo
-from web.models import Article, Comment, Favorite, Follow, User
+from web.models import Article, Comment, Favorite, Follow, Report, User
 from web.users import authenticate
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -79,3 +79,14 @@ def test_without_faker_the_seed_says_how_to_get_it(runner, db, monkeypatch):
     assert result.exit_code == 1
     assert "pip install 'conduit[demo]'" in result.output
     assert _counts(db)["User"] == 0
+
+
+def test_the_demo_account_administers_a_queue_with_reports(db):
+    seed_demo(session=db, users=5, articles=12)
+    demo = db.exec(select(User).where(User.username == DEMO_USER)).one()
+    assert demo.role == "admin"
+    reports = db.exec(select(Report)).all()
+    assert len({(r.kind, r.item_id) for r in reports}) == 2
+    assert all(r.author_id != demo.id and r.reporter_id != r.author_id for r in reports)
+    seed_demo(session=db, users=5, articles=12)
+    assert len(db.exec(select(Report)).all()) == len(reports)  # not twice

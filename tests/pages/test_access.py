@@ -7,7 +7,8 @@ from flask import Flask
 from tests.conftest import AuthActions, csrf_token
 from web.api.operations import MOUNTS, OPERATIONS
 
-SAMPLE_ARGS = {"slug": "hello-htmx", "username": "ana", "comment_id": 1, "field": "email"}
+SAMPLE_ARGS = {"slug": "hello-htmx", "username": "ana", "comment_id": 1, "field": "email",
+               "kind": "article", "item_id": 1}  # fmt: skip
 # Forms anyone may send: signing up or in (and out), the theme (kept in a visitor's
 # session) and the editor's preview (stores nothing). Every other POST needs an account.
 OPEN_TO_VISITORS = {
@@ -63,6 +64,8 @@ def test_every_members_only_page_asks_visitors_to_sign_in_and_come_back(app, hel
         "articles.unfavorite", "articles.add_comment", "articles.delete_comment",
         "articles.publish", "addresses.send_again", "addresses.dismiss",
         "profiles.follow_user", "profiles.unfollow_user", "settings.edit",
+        "moderation.report_article", "moderation.report_comment", "moderation.report_profile",
+        "moderation.queue", "moderation.decide", "moderation.member", "moderation.log",
     }  # fmt: skip
 
 

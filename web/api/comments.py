@@ -10,6 +10,7 @@ from web.api.conditions import require_current
 from web.api.operations import operation, respond
 from web.db import get_session
 from web.models import User, id_of, id_or_none
+from web.moderation import is_moderator
 
 TAG = "Comments"
 
@@ -20,7 +21,12 @@ TAG = "Comments"
 )  # fmt: skip
 def list_comments(slug: str, viewer: User | None) -> Response:
     """All of the article's comments, oldest first, each with its author's profile."""
-    found = domain.comments_of(session=get_session(), slug=slug, viewer_id=id_or_none(viewer))
+    found = domain.comments_of(
+        session=get_session(),
+        slug=slug,
+        viewer_id=id_or_none(viewer),
+        sees_hidden=is_moderator(viewer),
+    )
     return respond(
         schemas.MultipleCommentsResponse(comments=[show.comment(c, slug) for c in found])
     )
@@ -48,6 +54,7 @@ def _one(slug: str, comment_id: int, viewer: User | None) -> schemas.SingleComme
         slug=slug,
         comment_id=comment_id,
         viewer_id=id_or_none(viewer),
+        sees_hidden=is_moderator(viewer),
     )
     return schemas.SingleCommentResponse(comment=show.comment(found, slug))
 

@@ -17,6 +17,7 @@ from sqlmodel import select
 from web.api.errors import ApiError
 from web.db import get_session
 from web.models import User
+from web.moderation import is_suspended
 
 SCHEMES = ("token", "bearer")
 
@@ -54,7 +55,7 @@ def authenticate(*, required: bool) -> User | None:
         if subject.isdigit()
         else None
     )
-    if user is None or not _current(claims, user):
+    if user is None or not _current(claims, user) or is_suspended(user):
         raise ApiError(401, {"token": ["is invalid or expired"]})
     g.api_user_id = user.id
     g.api_token_id = claims.get("jti")

@@ -13,6 +13,7 @@ from web.http.auth import password_changed
 from web.http.limits import failed_sign_in, limit_attempts
 from web.infra.metrics import SIGNINS, SIGNUPS
 from web.models import User
+from web.moderation import check_not_suspended
 from web.users import authenticate, create_user, update_account
 
 TAG = "User and Authentication"
@@ -47,6 +48,7 @@ def login(body: schemas.LoginUserRequest) -> Response:
     if user is None:
         failed_sign_in(body.user.email)
         raise ApiError(401, {"credentials": ["email or password is invalid"]})
+    check_not_suspended(user)
     SIGNINS.labels("ok").inc()
     return respond(show.user(user, issue_token(user)))
 

@@ -9,7 +9,7 @@ from flask import session as flask_session
 from flask_babel import gettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
-from web import reading_list, signins, users
+from web import moderation, reading_list, signins, users
 from web.db import get_session
 from web.http import i18n
 from web.infra import mail
@@ -48,11 +48,15 @@ def _load(key: str) -> Member | None:
     if g.get("database_unavailable"):  # answering that very problem: a visitor
         return None
     user = signins.member(session=get_session(), key=key)
-    return Member(user, key) if user is not None else None
+    if user is None or moderation.is_suspended(user):
+        return None
+    return Member(user, key)
 
 
 def sign_in(user: User, *, remember: bool = False) -> None:
-    """Sign this browser in as `user`, under a new session id (no fixation)."""
+    """Sign this browser in as `user`, under a new session id (no fixation). Raises
+    Suspended while the account is suspended."""
+    moderation.check_not_suspended(user)
     key = signins.start(session=get_session(), user_id=id_of(user))
     # What the visitor saved to read later joins the account's reading list.
     saved = flask_session.pop(reading_list.SESSION_KEY, None)

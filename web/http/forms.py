@@ -5,6 +5,7 @@ Every bound comes from `web.bounds`; WTForms renders `Length` as the control's
 form shows "already taken" both while typing (inline check) and on submit.
 """
 
+from datetime import date
 from typing import Any
 
 from flask import g
@@ -13,14 +14,18 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     Field,
     HiddenField,
     PasswordField,
+    RadioField,
+    SelectField,
     StringField,
     TextAreaField,
     URLField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import (
     DataRequired,
@@ -36,11 +41,13 @@ from web.bounds import (
     BIO_MAX,
     BODY_MAX,
     COMMENT_MAX,
+    DECISION_REASON_MAX,
     DESCRIPTION_MAX,
     EMAIL_MAX,
     IMAGE_URL_MAX,
     PASSWORD_MAX,
     PASSWORD_MIN,
+    REPORT_NOTE_MAX,
     TAG_MAX,
     TAGS_MAX,
     TAGS_TEXT_MAX,
@@ -53,6 +60,7 @@ from web.db import get_session
 from web.http.boundary import CONTROL_SENTENCE, has_control_characters
 from web.http.i18n import lazy as _l
 from web.languages import N_
+from web.moderation import REASONS, ROLES
 from web.pictures import PICTURE_RULE, is_picture_url
 from web.submissions import new_token
 from web.users import email_taken, username_taken
@@ -277,6 +285,55 @@ class CommentForm(OnceForm):
         [
             DataRequired(_l("Write something before posting.")),
             _at_most(COMMENT_MAX, N_("A comment has at most %(max)s characters.")),
+        ],
+        filters=[_strip],
+    )
+
+
+class ReportForm(Form):
+    reason = RadioField(
+        _l("Why do you report this?"),
+        choices=[SelectChoice(key, _l(label)) for key, label in REASONS.items()],
+        validators=[InputRequired(_l("Choose why you report this."))],
+    )
+    note = TextAreaField(
+        _l("What is wrong (needed for “Other”)"),
+        [_at_most(REPORT_NOTE_MAX, N_("A note has at most %(max)s characters."))],
+        filters=[_strip],
+    )
+
+    def validate_note(self, field: TextAreaField) -> None:
+        if self.reason.data == "other" and not field.data:
+            raise ValidationError(gettext("Say in a few words what is wrong."))
+
+
+class DecisionForm(Form):
+    """A moderator's decision on an item or a member: the button pressed says which."""
+
+    reason = TextAreaField(
+        _l("Reason (kept in the log, and told to the member)"),
+        [
+            DataRequired(_l("Give a reason for the decision.")),
+            _at_most(DECISION_REASON_MAX, N_("A reason has at most %(max)s characters.")),
+        ],
+        filters=[_strip],
+    )
+    until = DateField(_l("Suspended until (empty: until lifted)"), [Optional()])
+
+    def validate_until(self, field: DateField) -> None:
+        if field.data is not None and field.data <= date.today():
+            raise ValidationError(gettext("Choose a day after today, or leave it empty."))
+
+
+class RoleForm(Form):
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(key, _l(label)) for key, label in ROLES.items()]
+    )
+    reason = TextAreaField(
+        _l("Reason (kept in the log)"),
+        [
+            DataRequired(_l("Give a reason for the decision.")),
+            _at_most(DECISION_REASON_MAX, N_("A reason has at most %(max)s characters.")),
         ],
         filters=[_strip],
     )

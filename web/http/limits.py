@@ -246,6 +246,16 @@ def limit_writes(view: View) -> View:
                                 exempt_when=_without_token)(view)  # fmt: skip
 
 
+def _reports_per_member() -> str:
+    return current_app.config["REPORT_LIMIT"]
+
+
+def limit_reports(view: View) -> View:
+    """Limit the reports a member sends (counted when sent, not when the form is read)."""
+    return limiter.limit(_reports_per_member, scope="report", key_func=_signed_in_member,
+                         methods=["POST"])(view)  # fmt: skip
+
+
 def _account_from_here() -> str:
     """The email tried, from this client address: guesses are counted per pair, so
     strangers failing elsewhere never lock the owner out."""

@@ -36,7 +36,7 @@ from flask import (
     request,
 )
 from flask import render_template as render_page
-from flask_babel import format_number, get_locale, gettext
+from flask_babel import format_datetime, format_number, get_locale, gettext
 from flask_htmx import HTMX
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from jinja2_fragments.flask import render_block
@@ -132,6 +132,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["number"] = format_number  # 5,000 / 5 000 / 5.000
     app.jinja_env.filters["isodate"] = format_isodate
+    app.jinja_env.filters["moment"] = format_moment
 
 
 def canonical_url() -> str:
@@ -150,6 +151,11 @@ def format_date(value: datetime) -> str:
 @lru_cache(maxsize=8192)
 def _long_date(day: date, language: str) -> str:
     return babel_date(day, "long", locale=language)  # every preview shows one: kept
+
+
+def format_moment(value: datetime) -> str:
+    """A day and its time, as the reader's language writes them, in UTC (a log's entries)."""
+    return f"{format_datetime(value, 'medium')} UTC"
 
 
 def format_isodate(value: datetime) -> str:

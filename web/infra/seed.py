@@ -17,9 +17,11 @@ from flask.cli import with_appcontext
 from sqlmodel import Session, col, select
 from werkzeug.security import generate_password_hash
 
+from web import moderation
 from web.articles import create_article
 from web.db import get_session
-from web.models import Article, Comment, Favorite, Follow, User, folded, id_of, utcnow
+from web.models import Article, Comment, Favorite, Follow, Report, User, folded, id_of, utcnow
+from web.moderation import ADMIN
 
 if TYPE_CHECKING:
     from faker import Faker
@@ -143,7 +145,34 @@ def seed_demo(*, session: Session, users: int, articles: int, progress: bool = F
             if result.articles % 50 == 0:
                 session.commit()
     session.commit()
+    _ensure_moderation(session, people)
     return result
+
+
+# A few reports for the demo account, its admin, to find in the moderation queue.
+DEMO_REPORTS = (("spam", None), ("off-topic", None), ("other", "Copied from another site."))
+
+
+def _ensure_moderation(session: Session, people: list[User]) -> None:
+    """The demo account administers the site, and the queue has something in it."""
+    demo = next((p for p in people if p.username == DEMO_USER), None)
+    if demo is None or len(people) < 4 or session.exec(select(Report.id)).first() is not None:
+        return
+    demo.role = ADMIN
+    session.add(demo)
+    session.commit()
+    reporters = [p for p in people if p is not demo]
+    targets = session.exec(
+        select(Article)
+        .where(col(Article.author_id) != demo.id)
+        .order_by(col(Article.created_at).desc())
+        .limit(2)
+    ).all()
+    for article in targets:
+        others = [r for r in reporters if r.id != article.author_id]
+        for reporter, (reason, note) in zip(others, DEMO_REPORTS, strict=False):
+            moderation.report(session=session, reporter=reporter, kind="article",
+                              item_id=id_of(article), reason=reason, note=note)  # fmt: skip
 
 
 def _ensure_users(session: Session, fake: "Faker", count: int, result: SeedResult) -> list[User]:

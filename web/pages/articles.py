@@ -36,6 +36,7 @@ from web.http.resume import comment_draft
 from web.languages import N_
 from web.markdown import render_markdown
 from web.models import Article, id_of
+from web.moderation import is_moderator
 from web.problems import NotFound
 from web.submissions import Replayed
 
@@ -63,7 +64,10 @@ def _show(slug: str, comment_form: CommentForm | None = None, status: int = 200)
         article=article,
         body=render_markdown(article.body),
         comments=list_comments(
-            session=session, article_id=article.id, viewer_id=current_member_id()
+            session=session,
+            article_id=article.id,
+            viewer_id=current_member_id(),
+            sees_hidden=is_moderator(current_member()),
         ),
         form=comment_form or CommentForm(body=draft),
         comment_restored=bool(draft),

@@ -32,6 +32,7 @@ from web.http.resume import resumed
 from web.infra import mail
 from web.infra.metrics import SIGNINS, SIGNUPS
 from web.languages import N_
+from web.moderation import Suspended
 from web.pages.email_addresses import send_confirmation
 from web.passwords import member_for, reset_password, reset_token
 from web.users import AccountConflict, authenticate, create_user, find_by_email
@@ -120,8 +121,12 @@ def login() -> Response:
             session=get_session(), email=form.email.data, password=form.password.data
         )
         if user is not None:
+            try:
+                sign_in(user, remember=form.remember.data)
+            except Suspended as suspended:
+                form.form_errors.append(gettext(suspended.sentence, **suspended.params))
+                return _page("auth/login.html", form, status=403)
             SIGNINS.labels("ok").inc()
-            sign_in(user, remember=form.remember.data)
             flash(gettext("Welcome back, %(name)s!", name=user.username))
             return resumed() or redirect(next_from_request(), 303)
         form.form_errors.append(gettext(WRONG_CREDENTIALS))

@@ -57,7 +57,8 @@ def sample_context() -> dict[str, Any]:
     preview = ArticlePreview(
         id=1, slug="hello-htmx", title="Hello, htmx", description="Hypermedia, step by step.",
         created_at=when, updated_at=when, author=author, tags=["htmx", "python"],
-        favorites_count=2, favorited=False, words=560, draft=False,
+        favorites_count=2, favorited=False, words=560, draft=False, hidden=False,
+        hidden_reason=None,
     )  # fmt: skip
     article = ArticleDetail(**{**preview.__dict__, "id": 2, "slug": "on-forms"},
                             body="## Forms\n\nThey still work.")  # fmt: skip
@@ -76,6 +77,8 @@ def sample_context() -> dict[str, Any]:
             created_at=when,
             updated_at=when,
             author=author,
+            hidden=False,
+            hidden_reason=None,
         ),
         "form": form,
         "signup": signup,

@@ -13,6 +13,7 @@ from web.http.errors import sign_in_required
 from web.http.rendering import announce, component, page_of, render, wants_fragment
 from web.languages import N_
 from web.models import id_of, id_or_none
+from web.moderation import is_moderator
 from web.pagination import page_number
 from web.users import get_profile, set_following
 
@@ -48,6 +49,8 @@ def show(username: str) -> Response:
         author_id=profile.id if tab in ("articles", "drafts") else None,
         favorited_by=profile.id if tab == "favorited" else None,
         drafts=tab == "drafts",
+        # The author (and the moderators) see what is hidden from others, marked so.
+        hidden_too=own or is_moderator(viewer),
     )
     if wants_fragment():
         announce(
