@@ -75,9 +75,10 @@ class AlreadyDecided(Problem):
 
     def __init__(self, entry: ModerationEntry | None) -> None:
         who = (entry.moderator_name or "Conduit") if entry else "Another moderator"
+        done = f": {entry.action} by {who}, {entry.created_at:%Y-%m-%d %H:%M} UTC" if entry else ""
         super().__init__(
             "moderation",
-            "was already decided",
+            "was already decided" + done,
             N_("%(moderator)s already decided on this (%(action)s, %(when)s): %(reason)s"),
             moderator=who,
             action=ACTIONS[entry.action] if entry else ACTIONS["dismiss"],
@@ -135,13 +136,18 @@ def check_not_suspended(user: User) -> None:
         raise Suspended(user)
 
 
-def _must_moderate(user: User) -> None:
+def must_moderate(user: User) -> None:
+    """Raises NotAllowed unless the member moderates (or administers)."""
     if not is_moderator(user):
         raise NotAllowed("moderation", "is for moderators", N_("Only moderators can do this."))
 
 
-def _must_administer(user: User) -> None:
+def must_administer(user: User, *, to: str = "role") -> None:
+    """Raises NotAllowed unless the member administers: `to` says for what ("role", "log")."""
     if not is_admin(user):
+        if to == "log":
+            raise NotAllowed("log", "is for admins",
+                             N_("Only admins can read the moderation log."))  # fmt: skip
         raise NotAllowed("role", "is given by admins", N_("Only admins can change roles."))
 
 
@@ -302,8 +308,14 @@ class Case:
 
 
 def queue(*, session: Session, page: int, size: int) -> Page[Case]:
-    """Open reports grouped by item, the most recently reported first: at most six
-    queries whatever the page size."""
+    """Page `page` of `find_cases` (PageOutOfRange past the end)."""
+    cases, total = find_cases(session=session, offset=offset_for(page, size), limit=size)
+    return check_in_range(Page(items=cases, number=page, size=size, total=total))
+
+
+def find_cases(*, session: Session, offset: int, limit: int) -> tuple[list[Case], int]:
+    """Open reports grouped by item, the most recently reported first, and how many
+    items have some: at most six queries whatever the page size."""
     is_open = col(Report.open).is_(True)
     newest = func.max(Report.created_at)
     groups = session.exec(
@@ -311,8 +323,8 @@ def queue(*, session: Session, page: int, size: int) -> Page[Case]:
         .where(is_open)
         .group_by(col(Report.kind), col(Report.item_id))
         .order_by(newest.desc(), col(Report.kind), col(Report.item_id))
-        .offset(offset_for(page, size))
-        .limit(size)
+        .offset(offset)
+        .limit(limit)
     ).all()
     counted = select(Report.kind, Report.item_id).where(is_open).distinct().subquery()
     total = session.exec(select(func.count()).select_from(counted)).one()
@@ -334,15 +346,7 @@ def queue(*, session: Session, page: int, size: int) -> Page[Case]:
         Case(kind, item_id, found[kind].get(item_id), reporters, when, reasons[(kind, item_id)])
         for kind, item_id, reporters, when in groups
     ]
-    return check_in_range(Page(items=cases, number=page, size=size, total=int(total)))
-
-
-def open_reports(*, session: Session) -> int:
-    """How many items wait for a decision (the moderators' link says so)."""
-    counted = (
-        select(Report.kind, Report.item_id).where(col(Report.open).is_(True)).distinct().subquery()
-    )
-    return int(session.exec(select(func.count()).select_from(counted)).one())
+    return cases, int(total)
 
 
 # --- decisions -------------------------------------------------------------------------------
@@ -454,7 +458,7 @@ def _hide(
 def hide(*, session: Session, moderator: User, kind: str, item_id: int, reason: str) -> Item:
     """Hide an article or comment from everyone but its author and the moderators, and
     close its reports. Raises AlreadyDecided when it is already hidden."""
-    _must_moderate(moderator)
+    must_moderate(moderator)
     item = find_item(session=session, kind=kind, item_id=item_id)
     _hide(session, moderator, item, reason)
     return find_item(session=session, kind=kind, item_id=item_id)
@@ -463,7 +467,7 @@ def hide(*, session: Session, moderator: User, kind: str, item_id: int, reason: 
 def restore(*, session: Session, moderator: User, kind: str, item_id: int, reason: str) -> Item:
     """Show a hidden item again (it stays hidden while its author is suspended) and
     close its reports. Raises AlreadyDecided when the moderators had not hidden it."""
-    _must_moderate(moderator)
+    must_moderate(moderator)
     item = find_item(session=session, kind=kind, item_id=item_id)
     table = _table(kind)
     changed = session.exec(
@@ -493,7 +497,7 @@ def restore(*, session: Session, moderator: User, kind: str, item_id: int, reaso
 def dismiss(*, session: Session, moderator: User, kind: str, item_id: int, reason: str) -> None:
     """Close an item's open reports: nothing is wrong with it. An item that reports
     alone had hidden is shown again. Raises AlreadyDecided when none were open."""
-    _must_moderate(moderator)
+    must_moderate(moderator)
     found = items(session=session, kind=kind, ids=[item_id]).get(item_id) if kind in KINDS else None
     if not _close_reports(session, kind, item_id):
         session.rollback()
@@ -556,7 +560,7 @@ def suspend(
     everywhere, their API tokens end, and what they wrote is hidden meanwhile. `item`,
     the reported item that led here, has its reports closed. Raises AlreadyDecided when
     they are suspended already, NotAllowed for a moderator suspending a moderator."""
-    _must_moderate(moderator)
+    must_moderate(moderator)
     member = _member(session, username)
     if member.id == moderator.id or (is_moderator(member) and not is_admin(moderator)):
         raise NotAllowed(
@@ -606,7 +610,7 @@ def lift(
     """End a member's suspension (`moderator` None: its end date came) and give back
     what they wrote. Raises AlreadyDecided when they are not suspended."""
     if moderator is not None:
-        _must_moderate(moderator)
+        must_moderate(moderator)
     member = _member(session, username)
     changed = session.exec(
         update(User)
@@ -661,7 +665,7 @@ def set_role(
     """Make a member a member, moderator or admin (`admin` None: from the command line).
     The last admin stays one."""
     if admin is not None:
-        _must_administer(admin)
+        must_administer(admin)
     if role not in ROLES:
         raise Invalid("role", "is not one of " + ", ".join(ROLES), N_("Choose a role."))
     member = _member(session, username)
@@ -702,8 +706,23 @@ def log(
     moderator: str | None = None,
     member: str | None = None,
 ) -> Page[ModerationEntry]:
+    """Page `page` of `find_entries` (PageOutOfRange past the end)."""
+    entries, total = find_entries(session=session, offset=offset_for(page, size), limit=size,
+                                  moderator=moderator, member=member)  # fmt: skip
+    return check_in_range(Page(items=entries, number=page, size=size, total=total))
+
+
+def find_entries(
+    *,
+    session: Session,
+    offset: int,
+    limit: int,
+    moderator: str | None = None,
+    member: str | None = None,
+) -> tuple[list[ModerationEntry], int]:
     """The moderation log, newest first, by one moderator and/or about one member (their
-    names as they are now, or as the log kept them): two queries."""
+    names as they are now, or as the log kept them), and how many entries match: two
+    queries."""
     filters = []
     if moderator:
         filters.append(
@@ -724,10 +743,10 @@ def log(
         select(ModerationEntry)
         .where(*filters)
         .order_by(col(ModerationEntry.id).desc())
-        .offset(offset_for(page, size))
-        .limit(size)
+        .offset(offset)
+        .limit(limit)
     ).all()
-    return check_in_range(Page(items=list(entries), number=page, size=size, total=int(total)))
+    return list(entries), int(total)
 
 
 def _ids(username: str) -> Any:

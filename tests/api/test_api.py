@@ -570,6 +570,13 @@ def test_openapi_document(api):
         ("delete", "/articles/{slug}/comments/{comment_id}"),
         ("post", "/articles/{slug}/favorite"), ("delete", "/articles/{slug}/favorite"),
         ("get", "/tags"),
+        ("post", "/articles/{slug}/reports"),
+        ("post", "/articles/{slug}/comments/{comment_id}/reports"),
+        ("post", "/profiles/{username}/reports"), ("get", "/moderation/reports"),
+        ("post", "/moderation/{kind}/{item_id}/decisions"),
+        ("get", "/moderation/members/{username}"),
+        ("post", "/moderation/members/{username}/decisions"),
+        ("put", "/moderation/members/{username}/role"), ("get", "/moderation/log"),
     }  # fmt: skip
     found = {(method, path) for path, ops in doc["paths"].items() for method in ops}
     assert found == expected

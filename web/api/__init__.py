@@ -8,7 +8,7 @@ from flask_wtf import CSRFProtect
 from werkzeug.wrappers import Response
 
 # Importing the endpoint modules declares their operations on the blueprint.
-from web.api import articles, comments, openapi, profiles, users  # noqa: F401
+from web.api import articles, comments, moderation, openapi, profiles, users  # noqa: F401
 from web.api.operations import MOUNTS, bp
 
 jwt = JWTManager()

@@ -18,8 +18,9 @@ from web.markdown import render_markdown
 REF = "#/components/schemas/{model}"
 ERROR_TEXT = {
     401: "Missing, malformed, invalid or expired token",
-    403: "Not allowed: only the author may do this",
+    403: "Not allowed: only the author may do this (or, for moderation, a moderator or admin)",
     404: "No such resource",
+    409: "Already decided by another moderator: the error says what they did",
     412: "If-Match did not match: the resource changed since the client read it",
     413: "Body too large",
     415: "The body is not sent as JSON (`Content-Type: application/json`)",
@@ -266,6 +267,7 @@ TAGS = {
     "Articles": "Reading, searching, writing and favoriting articles.",
     "Comments": "An article's comments.",
     "Tags": "The tags in use.",
+    "Moderation": "Reports from members; the moderators' queue, decisions, roles and log.",
 }
 
 

@@ -65,11 +65,13 @@ def operation(
     errors: set[int] | None = None,
     description: str = "",
     conditional: bool = False,
+    limited: Callable[[Callable[..., Response]], Callable[..., Response]] | None = None,
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Declare an endpoint. The view gets its path arguments, plus `viewer` (when `auth`
     is not "none"), `body` and `query` (validated models) when declared. Writes that
     need a token are rate-limited per member; `conditional` says the view honours
-    If-Match (web.api.conditions.require_current)."""
+    If-Match (web.api.conditions.require_current); `limited` adds a limit of its own
+    (e.g. web.http.limits.limit_reports)."""
 
     def decorator(view: Callable[..., Response]) -> Callable[..., Response]:
         OPERATIONS.append(
@@ -101,6 +103,8 @@ def operation(
             return with_validators(view(**kwargs))
 
         view_func = limit_writes(endpoint) if method != "GET" and auth == "required" else endpoint
+        if limited is not None:
+            view_func = limited(view_func)
         if method == "GET" and auth != "required":  # no token: the same for every visitor
             view_func = served_again(view_func)
         # A trailing slash names the same resource (clients add one): the same answer,

@@ -21,6 +21,7 @@ from web.bounds import (
     BIO_MAX,
     BODY_MAX,
     COMMENT_MAX,
+    DECISION_REASON_MAX,
     DESCRIPTION_MAX,
     EMAIL_MAX,
     IMAGE_URL_MAX,
@@ -28,6 +29,7 @@ from web.bounds import (
     OFFSET_MAX,
     PASSWORD_MAX,
     PASSWORD_MIN,
+    REPORT_NOTE_MAX,
     SEARCH_MAX,
     TAG_MAX,
     TAGS_MAX,
@@ -277,6 +279,136 @@ class MultipleCommentsResponse(BaseModel):
 
 class TagsResponse(BaseModel):
     tags: list[str]
+
+
+# --- moderation ---------------------------------------------------------------------------
+
+ReportNote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=REPORT_NOTE_MAX)]
+DecisionReason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DECISION_REASON_MAX)
+]
+Day = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+
+class NewReport(Strict):
+    reason: Literal["spam", "harassment", "off-topic", "other"]
+    note: ReportNote | None = Field(default=None, description="Needed with `other`.")
+
+
+class NewReportRequest(Strict):
+    report: NewReport
+
+
+class Report(BaseModel):
+    reason: str
+    note: str | None
+    createdAt: Timestamp
+
+
+class ReportResponse(BaseModel):
+    report: Report
+
+
+class ModeratedItem(BaseModel):
+    kind: Literal["article", "comment", "profile"]
+    id: int
+    label: str = Field(description="The article's title, the comment's opening, the name.")
+    text: str | None = Field(description="The description, the comment, the bio.")
+    author: str
+    authorSuspendedUntil: Timestamp | None
+    hidden: bool
+    hiddenReason: str | None
+    links: Links
+
+
+class ReasonGiven(BaseModel):
+    reason: str
+    note: str | None
+
+
+class Case(BaseModel):
+    kind: str
+    itemId: int
+    item: ModeratedItem | None = Field(description="None: deleted since it was reported.")
+    reporters: int
+    lastReportedAt: Timestamp
+    reasons: list[ReasonGiven]
+
+
+class QueueResponse(BaseModel):
+    cases: list[Case]
+    casesCount: int
+
+
+class NewDecision(Strict):
+    action: Literal["hide", "restore", "dismiss", "suspend", "lift"]
+    reason: DecisionReason
+    until: Day | None = Field(
+        default=None, description="`suspend` only: the last day (YYYY-MM-DD); none: until lifted."
+    )
+
+
+class DecisionRequest(Strict):
+    decision: NewDecision
+
+
+class MemberDecision(Strict):
+    action: Literal["suspend", "lift"]
+    reason: DecisionReason
+    until: Day | None = None
+
+
+class MemberDecisionRequest(Strict):
+    decision: MemberDecision
+
+
+class NewRole(Strict):
+    role: Literal["member", "moderator", "admin"]
+    reason: DecisionReason
+
+
+class NewRoleRequest(Strict):
+    role: NewRole
+
+
+class Member(BaseModel):
+    username: str
+    role: str
+    suspendedUntil: Timestamp | None
+    links: Links
+
+
+class MemberResponse(BaseModel):
+    member: Member
+
+
+class DecisionResponse(BaseModel):
+    item: ModeratedItem | None
+
+
+class LogEntry(BaseModel):
+    id: int
+    action: str
+    moderator: str | None = Field(description="None: Conduit itself.")
+    member: str
+    kind: str | None
+    itemId: int | None
+    itemLabel: str | None
+    reason: str
+    detail: str | None
+    createdAt: Timestamp
+
+
+class LogResponse(BaseModel):
+    entries: list[LogEntry]
+    entriesCount: int
+
+
+class LogQuery(PageQuery):
+    """Filters and paging of the moderation log."""
+
+    moderator: str | None = Field(default=None, max_length=USERNAME_MAX)
+    member: str | None = Field(default=None, max_length=USERNAME_MAX)
 
 
 class GenericErrors(BaseModel):

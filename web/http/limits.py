@@ -250,9 +250,16 @@ def _reports_per_member() -> str:
     return current_app.config["REPORT_LIMIT"]
 
 
+def _reporter() -> str:
+    """The member sending a report: by their API token, or signed in on the pages (one
+    count for both)."""
+    token_member = _token_member()
+    return f"member:{token_member}" if token_member else _signed_in_member()
+
+
 def limit_reports(view: View) -> View:
     """Limit the reports a member sends (counted when sent, not when the form is read)."""
-    return limiter.limit(_reports_per_member, scope="report", key_func=_signed_in_member,
+    return limiter.limit(_reports_per_member, scope="report", key_func=_reporter,
                          methods=["POST"])(view)  # fmt: skip
 
 

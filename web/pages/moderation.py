@@ -29,7 +29,6 @@ from web.infra import mail
 from web.languages import N_
 from web.models import User, id_of, utcnow
 from web.pagination import page_number
-from web.problems import NotAllowed
 from web.users import find_by_username, get_profile
 
 bp = Blueprint("moderation", __name__)
@@ -84,15 +83,13 @@ def _end_due_suspensions() -> None:
 
 def _moderator() -> User:
     user = signed_in_member()
-    if not moderation.is_moderator(user):
-        raise NotAllowed("moderation", "is for moderators", N_("Only moderators can do this."))
+    moderation.must_moderate(user)
     return user
 
 
 def _admin() -> User:
     user = signed_in_member()
-    if not moderation.is_admin(user):
-        raise NotAllowed("log", "is for admins", N_("Only admins can read the moderation log."))
+    moderation.must_administer(user, to="log")
     return user
 
 
