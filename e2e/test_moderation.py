@@ -93,3 +93,37 @@ def test_report_hide_and_suspend(actor: Actor, new_actor, make_member, live_app,
     # Tidy up: the other journeys count the articles of the shared site.
     with Session(live_app.extensions["conduit.db"]) as session:
         delete_article(session=session, slug=slug, editor_id=author_id)
+
+
+def test_an_admin_gives_a_role_and_reads_the_log(actor: Actor, make_member, live_app, mode: str):
+    admin = make_member(f"ad_{mode}")
+    make_member(f"helper_{mode}")
+    with Session(live_app.extensions["conduit.db"]) as session:
+        moderation.set_role(session=session, admin=None, username=f"ad_{mode}", role="admin",
+                            reason="e2e")  # fmt: skip
+    page = actor.page
+    sign_in(actor, admin, MEMBER_PASSWORD)
+    page.goto(f"/profile/helper_{mode}")
+    wait_for_htmx(actor)
+    actor.press(page.get_by_role("link", name=f"Moderate helper_{mode}"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Moderating helper_{mode}")
+    check_axe(actor, themes=("light",))
+    actor.choose(page.get_by_role("combobox", name="Role"), "Moderator")
+    actor.fill(page.get_by_label("Reason (kept in the log)", exact=True), "Helps every week")
+    actor.press(page.get_by_role("button", name="Change the role"))
+    expect_status(page, f"helper_{mode}'s role is changed.")
+    expect(page.locator(".member-status")).to_contain_text("Role: Moderator.")
+    expect(page.locator("table.log")).to_contain_text("Helps every week")
+    check_axe(actor, themes=("light",))
+
+    # The log, filtered by the member; nothing in it offers a change.
+    page.goto("/moderation/log")
+    wait_for_htmx(actor)
+    actor.fill(page.get_by_label("About member"), f"helper_{mode}")
+    actor.press(page.get_by_role("button", name="Filter"))
+    expect(page).to_have_url(re.compile(f"member=helper_{mode}"))
+    rows = page.locator("table.log tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Role changed: Moderator")
+    expect(page.locator("table.log").get_by_role("button")).to_have_count(0)
+    check_axe(actor)
