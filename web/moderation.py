@@ -288,7 +288,8 @@ def report(
         if reporters >= hide_after:
             # Hidden meanwhile (by a moderator, or another report): nothing to add.
             with suppress(AlreadyDecided):
-                _hide(session, None, item, REPORTED, action="report-hide", close_reports=False)
+                _set_hidden(session, None, item, REPORTED, action="report-hide",
+                            close_reports=False)  # fmt: skip
     return made
 
 
@@ -421,35 +422,33 @@ def _seen(session: Session, item: Item) -> None:
         noted(session, "comments", slug=item.slug, change="deleted")
 
 
-def _hide(
+def _set_hidden(
     session: Session,
     moderator: User | None,
     item: Item,
     reason: str,
     *,
-    action: str = "hide",
+    action: str,
     close_reports: bool = True,
 ) -> None:
+    """Hide an item ("hide", "report-hide") or show it again ("restore"): one
+    conditional update, so a decision someone already took raises AlreadyDecided."""
     table = _table(item.kind)
-    changed = session.exec(
-        update(table)
-        .where(col(table.id) == item.id, col(table.hidden_reason).is_(None))
-        .values(hidden=True, hidden_reason=reason)
-    ).rowcount
-    if not changed:
+    hiding = action != "restore"
+    decided = (
+        col(table.hidden_reason).is_(None) if hiding else col(table.hidden_reason).is_not(None)
+    )
+    # Shown again, it stays hidden while its author is suspended.
+    values = {"hidden": True, "hidden_reason": reason} if hiding else {
+        "hidden": item.author_suspended, "hidden_reason": None}  # fmt: skip
+    changed = session.exec(update(table).where(col(table.id) == item.id, decided).values(**values))
+    if not changed.rowcount:
         session.rollback()
         raise AlreadyDecided(_last_decision(session, item.kind, item.id))
     if close_reports:
         _close_reports(session, item.kind, item.id)
-    _log(
-        session,
-        moderator,
-        action,
-        member_id=item.author_id,
-        member_name=item.author_name,
-        reason=reason,
-        item=item,
-    )
+    _log(session, moderator, action, member_id=item.author_id, member_name=item.author_name,
+         reason=reason, item=item)  # fmt: skip
     session.flush()
     _seen(session, item)
     session.commit()
@@ -460,7 +459,7 @@ def hide(*, session: Session, moderator: User, kind: str, item_id: int, reason: 
     close its reports. Raises AlreadyDecided when it is already hidden."""
     must_moderate(moderator)
     item = find_item(session=session, kind=kind, item_id=item_id)
-    _hide(session, moderator, item, reason)
+    _set_hidden(session, moderator, item, reason, action="hide")
     return find_item(session=session, kind=kind, item_id=item_id)
 
 
@@ -469,28 +468,7 @@ def restore(*, session: Session, moderator: User, kind: str, item_id: int, reaso
     close its reports. Raises AlreadyDecided when the moderators had not hidden it."""
     must_moderate(moderator)
     item = find_item(session=session, kind=kind, item_id=item_id)
-    table = _table(kind)
-    changed = session.exec(
-        update(table)
-        .where(col(table.id) == item_id, col(table.hidden_reason).is_not(None))
-        .values(hidden=item.author_suspended, hidden_reason=None)
-    ).rowcount
-    if not changed:
-        session.rollback()
-        raise AlreadyDecided(_last_decision(session, kind, item_id))
-    _close_reports(session, kind, item_id)
-    _log(
-        session,
-        moderator,
-        "restore",
-        member_id=item.author_id,
-        member_name=item.author_name,
-        reason=reason,
-        item=item,
-    )
-    session.flush()
-    _seen(session, item)
-    session.commit()
+    _set_hidden(session, moderator, item, reason, action="restore")
     return find_item(session=session, kind=kind, item_id=item_id)
 
 
