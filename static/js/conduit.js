@@ -152,7 +152,10 @@ function announceStillPreview(event) {
   if (preview?.id !== "preview" || !preview.dataset.updated) return;
   clearTimeout(previewStill);
   if (!preview.querySelector(".article-body")) return;
-  previewStill = setTimeout(() => announce(preview.dataset.updated), PREVIEW_STILL_MS);
+  // Not once the page has moved on (saved, left): its own message is the one to hear.
+  previewStill = setTimeout(() => {
+    if (preview.isConnected) announce(preview.dataset.updated);
+  }, PREVIEW_STILL_MS);
 }
 
 // --- field messages -------------------------------------------------------------------
