@@ -71,7 +71,8 @@ def _report_form(page: Page) -> None:
     page.wait_for_load_state("networkidle")
 
 
-WHO = {"name": "", "email": ""}  # the demo member the pictures sign in as (an admin)
+# The demo member the pictures sign in as (an admin), and another member they moderate.
+WHO = {"name": "", "email": "", "other": ""}
 
 # (name, signed in?, what to do before the picture)
 SHOTS: list[tuple[str, bool, Callable[[Page], None]]] = [
@@ -89,7 +90,7 @@ SHOTS: list[tuple[str, bool, Callable[[Page], None]]] = [
     ("settings", True, _go("/settings")),
     ("report", True, _report_form),
     ("moderation-queue", True, _go("/moderation")),
-    ("moderation-member", True, lambda page: _go(f"/moderation/members/{WHO['name']}")(page)),
+    ("moderation-member", True, lambda page: _go(f"/moderation/members/{WHO['other']}")(page)),
     ("moderation-log", True, _go("/moderation/log")),
     ("sign-in", False, _go("/login")),
     ("sign-in-errors", False, _submit_empty("/login", "Sign in")),
@@ -115,7 +116,7 @@ def serve() -> tuple[str, Callable[[], None]]:
     with Session(app.extensions["conduit.db"]) as session:
         seed_demo(session=session, users=8, articles=40)
         first, second = session.exec(select(User).order_by(col(User.id)).limit(2)).all()
-        WHO.update(name=first.username, email=first.email)
+        WHO.update(name=first.username, email=first.email, other=second.username)
         # A few entries for the log's picture: a role given, a comment hidden.
         moderation.set_role(session=session, admin=first, username=second.username,
                             role=moderation.MODERATOR, reason="Helps every week")  # fmt: skip
