@@ -411,3 +411,25 @@ def test_a_report_sent_as_the_session_ended_comes_back_filled_in(app, site):
     assert re.search(r'<input checked[^>]* value="other">', form)
     assert "Stolen text</textarea>" in form
     assert "Stolen text" not in bob.get(url).text  # given back once
+
+
+def test_a_decision_from_a_later_page_of_the_queue_comes_back_to_it(app, db, site):
+    clients, _, _ = site
+    ana, cy = user(db, "ana"), user(db, "cy")
+    ids = make_articles(db, ana, 21, title="Queued")  # the first reported is last in the queue
+    for article_id in ids:
+        moderation.report(session=db, reporter=cy, kind="article", item_id=article_id,
+                          reason="spam")  # fmt: skip
+    oldest = ids[0]
+    assert f"/moderation/article/{oldest}" in clients["mo"].get("/moderation?page=2").text
+    refused = post(clients["mo"], f"/moderation/article/{oldest}", action="hide", reason="",
+                   page="2")  # fmt: skip
+    assert refused.status_code == 422
+    assert "Give a reason for the decision." in refused.text
+    assert f'action="/moderation/article/{oldest}"' in refused.text  # page 2 again
+    done = post(clients["mo"], f"/moderation/article/{oldest}", action="hide", reason="Ads",
+                page="2")  # fmt: skip
+    assert done.headers["Location"] == "/moderation?page=2"
+    emptied = clients["mo"].get("/moderation?page=2")  # the last page is gone now
+    assert emptied.status_code == 303
+    assert emptied.headers["Location"] == "/moderation"

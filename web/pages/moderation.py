@@ -28,7 +28,7 @@ from web.http.resume import report_draft
 from web.infra import mail
 from web.languages import N_
 from web.models import User, id_of, utcnow
-from web.pagination import page_number
+from web.pagination import PageOutOfRange, page_number
 from web.users import find_by_username, get_profile
 
 bp = Blueprint("moderation", __name__)
@@ -164,10 +164,25 @@ def _report(kind: str, item_id: int, label: str, back: str) -> Response:
 @members_only
 def queue() -> Response:
     _moderator()
-    page = moderation.queue(
-        session=get_session(), page=page_number(request.args.get("page")), size=QUEUE_PAGE
-    )
+    number = page_number(request.args.get("page"))
+    try:
+        page = moderation.queue(session=get_session(), page=number, size=QUEUE_PAGE)
+    except PageOutOfRange:  # decisions emptied the last page: its new last one
+        last = moderation.queue(session=get_session(), page=1, size=QUEUE_PAGE).pages
+        return redirect(_queue_url(last), 303)
     return render("moderation/queue.html", page=page, form=DecisionForm(formdata=None))
+
+
+def _queue_url(number: int) -> str:
+    return url_for("moderation.queue", page=number if number > 1 else None)
+
+
+def _sent_from() -> int:
+    """The queue's page the decision was sent from (1 if it does not say)."""
+    try:
+        return page_number(request.form.get("page"))
+    except PageOutOfRange:
+        return 1
 
 
 @bp.post("/moderation/<kind>/<int:item_id>")
@@ -182,8 +197,12 @@ def decide(kind: str, item_id: int) -> Response:
     item = known.get(item_id) if kind in moderation.KINDS else None
     if item is None and action != "dismiss":
         moderation.find_item(session=get_session(), kind=kind, item_id=item_id)  # NotFound
+    back = _queue_url(_sent_from())
     if action not in DECISIONS or not form.validate_on_submit():
-        page = moderation.queue(session=get_session(), page=1, size=QUEUE_PAGE)
+        try:  # the page it was sent from, where its form shows what to put right
+            page = moderation.queue(session=get_session(), page=_sent_from(), size=QUEUE_PAGE)
+        except PageOutOfRange:
+            page = moderation.queue(session=get_session(), page=1, size=QUEUE_PAGE)
         return render(
             "moderation/queue.html",
             page=page,
@@ -201,8 +220,7 @@ def decide(kind: str, item_id: int) -> Response:
             _carry_out(moderator, item, action, form)
     except moderation.AlreadyDecided as decided:
         flash(gettext(decided.sentence, **decided.params))
-        return redirect(url_for("moderation.queue"), 303)
-    return redirect(url_for("moderation.queue"), 303)
+    return redirect(back, 303)
 
 
 def _until(form: DecisionForm) -> datetime | None:
