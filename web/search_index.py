@@ -64,7 +64,8 @@ def index_article(*, session: Session, article_id: int) -> None:
             text(_MYSQL_TEXT + _PUBLISHED + "AND a.id = :id"), {"id": article_id}
         )
         _add_words(session, rows.all())
-    else:
+    else:  # an article no longer listed (hidden) leaves the index: nothing is upserted
+        session.execute(text("DELETE FROM article_fts WHERE article_id = :id"), {"id": article_id})
         session.execute(text(_POSTGRES_REINDEX), {"id": article_id})
 
 

@@ -22,6 +22,7 @@ from web.comments import add_comment
 from web.db import dispose, engine_of
 from web.models import Article, ModerationEntry, Report, SignIn, User, utcnow
 from web.problems import Invalid, NotAllowed
+from web.search import find_matches
 
 SECRET = "Zanzibar"
 
@@ -181,6 +182,7 @@ def test_hiding_an_article_takes_it_off_every_surface(mailing_app, inbox, sessio
         assert slug not in client.get(url).text, url
         assert slug not in clients["bob"].get(url).text, url
     assert "spammy" not in client.get("/").text  # no longer a popular tag
+    assert find_matches(session=db, query=SECRET, offset=0, limit=20, viewer_id=None) == ([], 0)
     assert slug not in clients["bob"].get("/reading-list").text
     fragment = client.get("/?page=1", headers={"HX-Request": "true", "HX-Target": "feed"})
     assert fragment.status_code == 200
