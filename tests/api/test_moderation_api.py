@@ -96,7 +96,12 @@ def test_the_queue_a_decision_and_the_second_moderator_told(people):
     [said] = second.json["errors"]["moderation"]
     assert said.startswith("was already decided: hide by mo, ")
     assert found["bob"].call("GET", f"/articles/{slug}").status_code == 404
-    assert found["ana"].call("GET", f"/articles/{slug}").status_code == 200
+    own = found["ana"].call("GET", f"/articles/{slug}")
+    assert own.status_code == 200
+    assert (own.json["article"]["hidden"], own.json["article"]["hiddenReason"]) == (
+        True,
+        "Advertising",
+    )
     assert found["mo"].call("GET", "/moderation/reports").json["casesCount"] == 0
     log = found["ad"].call("GET", "/moderation/log?moderator=mo").json
     assert [e["action"] for e in log["entries"]] == ["hide"]

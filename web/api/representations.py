@@ -64,6 +64,8 @@ def article_summary(item: ArticlePreview | ArticleDetail) -> schemas.ArticleSumm
         favoritesCount=item.favorites_count,
         author=profile(item.author),
         draft=item.draft,
+        hidden=item.hidden,
+        hiddenReason=item.hidden_reason,
         links=_article_links(item.slug),
     )
 

@@ -204,6 +204,14 @@ class ArticleSummary(BaseModel):
     favoritesCount: int
     author: Profile
     draft: bool = Field(description="Seen by its author alone until published.")
+    hidden: bool = Field(
+        default=False,
+        description="Hidden by the moderators (or while its author is suspended): seen by "
+        "its author and the moderators alone.",
+    )
+    hiddenReason: str | None = Field(
+        default=None, description="Why the moderators hid it (none: its author is suspended)."
+    )
     links: Links
 
 
