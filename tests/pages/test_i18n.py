@@ -16,11 +16,13 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, ngettext
+from sqlmodel import col, select
 
 from tests.conftest import AuthActions, csrf_token
 from tests.factories import make_articles, make_user
+from web import moderation
 from web.languages import LANGUAGES
-from web.models import Article
+from web.models import Article, User
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "web" / "translations"
@@ -374,16 +376,25 @@ def site(app: Flask, client: FlaskClient, db) -> tuple[FlaskClient, list[str], s
     slug = article.headers["Location"].rsplit("/", 1)[-1]
     token = csrf_token(client, f"/article/{slug}")
     client.post(f"/article/{slug}/comments", data={"body": "A comment", "csrf_token": token})
+    # The writer administers: a report waits in the queue, an article is hidden.
+    writer = db.exec(select(User).where(User.username == "writer")).one()
+    moderation.set_role(session=db, admin=None, username="writer", role="admin", reason="x")
+    named = select(Article.id).where(col(Article.slug).in_(["article-1", "article-2"]))
+    [first, second] = db.exec(named.order_by(col(Article.slug))).all()
+    moderation.report(session=db, reporter=writer, kind="article", item_id=first, reason="other",
+                      note="Copied")  # fmt: skip
+    moderation.hide(session=db, moderator=writer, kind="article", item_id=second, reason="Ads")
     pages = [
         "/", "/?feed=following", "/?tag=python", "/?page=2", f"/article/{slug}",
         "/article/article-1", "/profile/writer", "/profile/writer?tab=drafts",
         "/profile/reader?tab=favorited", "/editor", f"/editor/{slug}", f"/article/{slug}/delete",
         "/settings", "/search", "/search?q=article", "/search?q=zzzz", "/reading-list",
-        "/nope", "/article/nope",
+        "/nope", "/article/nope", "/article/article-2", "/moderation", "/moderation/log",
+        "/moderation/members/reader", "/article/article-1/report", "/profile/reader/report",
     ]  # fmt: skip
     own = {"writer", "reader", "python", "flask", "htmx", "#python", "conduit", "Conduit",
-           "Markdown", "writer@example.com", "Written here", "Draft notes",
-           *(f"Article {n}" for n in range(1, 13))}  # fmt: skip
+           "Markdown", "writer@example.com", "Written here", "Draft notes", "Copied", "Ads",
+           "UTC", *(f"Article {n}" for n in range(1, 13))}  # fmt: skip
     return client, pages, own
 
 
