@@ -435,3 +435,15 @@ def test_a_decision_from_a_later_page_of_the_queue_comes_back_to_it(app, db, sit
     emptied = clients["mo"].get("/moderation?page=2")  # the last page is gone now
     assert emptied.status_code == 303
     assert emptied.headers["Location"] == "/moderation"
+
+
+def test_the_second_moderator_is_told_in_their_language(app, db, site):
+    clients, article, _ = site
+    moderation.hide(session=db, moderator=user(db, "mo"), kind="article", item_id=article.id,
+                    reason="Publicité")  # fmt: skip
+    ad = clients["ad"]
+    ad.post("/language", data={"language": "fr", "csrf_token": csrf_token(ad)})
+    again = post(ad, f"/moderation/article/{article.id}", action="hide", reason="Deux fois")
+    told = ad.get(again.headers["Location"]).text
+    assert "mo a déjà tranché (Masqué, " in told
+    assert "UTC) : Publicité" in told

@@ -173,6 +173,15 @@ def queue() -> Response:
     return render("moderation/queue.html", page=page, form=DecisionForm(formdata=None))
 
 
+def _told(decided: moderation.AlreadyDecided) -> str:
+    """What the second moderator is told: who decided what, in their language."""
+    params, reason = decided.params, decided.params["reason"]
+    if reason == moderation.REPORTED:
+        reason = gettext(moderation.REPORTED_SENTENCE)
+    return gettext(decided.sentence, **{**params, "action": gettext(params["action"]),
+                                        "reason": reason})  # fmt: skip
+
+
 def _queue_url(number: int) -> str:
     return url_for("moderation.queue", page=number if number > 1 else None)
 
@@ -219,7 +228,7 @@ def decide(kind: str, item_id: int) -> Response:
         else:
             _carry_out(moderator, item, action, form)
     except moderation.AlreadyDecided as decided:
-        flash(gettext(decided.sentence, **decided.params))
+        flash(_told(decided))
     return redirect(back, 303)
 
 
@@ -309,7 +318,7 @@ def member(username: str) -> Response:
                 else:
                     _member_decision(moderator, found.username, action, form)
             except moderation.AlreadyDecided as decided:
-                flash(gettext(decided.sentence, **decided.params))
+                flash(_told(decided))
             return redirect(url_for("moderation.member", username=found.username), 303)
     history = moderation.log(session=session, page=1, size=LOG_PAGE, member=found.username)
     status = 422 if request.method == "POST" else 200
