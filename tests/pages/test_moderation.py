@@ -447,3 +447,17 @@ def test_the_second_moderator_is_told_in_their_language(app, db, site):
     told = ad.get(again.headers["Location"]).text
     assert "mo a déjà tranché (Masqué, " in told
     assert "UTC) : Publicité" in told
+
+
+def test_a_suspension_ends_remember_me_too(app, db, site):
+    clients, _, _ = site
+    browser = app.test_client()
+    AuthActions(browser).login(email="cy@example.com", remember="y")
+    remembered = browser.get_cookie("remember_token")
+    assert remembered is not None
+    moderation.suspend(session=db, moderator=user(db, "mo"), username="cy", reason="Spam")
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", remembered.value)
+    assert "Sign out</button>" not in fresh.get("/").text
+    assert "Sign out</button>" not in browser.get("/").text
+    assert "Sign out</button>" not in clients["cy"].get("/").text
