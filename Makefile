@@ -57,14 +57,20 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
 
+# The unit and integration tests share out over the cores (each test has a database of
+# its own); the browser tests run one after another (each is a timed conversation with
+# one live server, and they wait on the browser more than on the processor).
+UNIT := $(BIN)/pytest tests --numprocesses auto --maxprocesses 4
+
 test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest tests e2e
+	$(UNIT)
+	$(BIN)/pytest e2e
 
 test-unit: setup
-	$(BIN)/pytest tests
+	$(UNIT)
 
 test-e2e: setup browser
 	$(BIN)/pytest e2e
