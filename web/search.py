@@ -14,6 +14,7 @@ search costs the same at a hundred thousand articles as at a thousand.
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -171,31 +172,35 @@ def _mysql_matches(
     session: Session, words: list[str], offset: int, limit: int, viewer_id: int | None,
     window: int,
 ) -> tuple[list[SearchResult], int]:  # fmt: skip
-    """`find_matches` on MySQL's word table (web.search_index): the words' sizes, the
-    ranked page with the count, then the previews. Snippets are cut here (MySQL has no
-    function for them)."""
+    """`find_matches` on MySQL's word table (web.search_index): the words the last one
+    begins, the words' sizes, the ranked page with the count, then the previews. Snippets
+    are cut here (MySQL has no function for them)."""
     if any(len(word) > LONGEST_WORD for word in words):
         return [], 0  # longer than any indexed word: nothing has every word
-    names = {f"w{n}": word for n, word in enumerate(dict.fromkeys(words[:-1]))}
-    params: dict[str, object] = {**names, "prefix": f"{words[-1]}%", "cap": window,
-                                 "probe": PROBE}  # fmt: skip
-    counted = [*(f"word = :{name}" for name in names), "word LIKE :prefix"]
-    sizes = session.execute(text("SELECT " + ", ".join(
-        f"(SELECT count(*) FROM (SELECT 1 FROM article_fts WHERE {where} LIMIT :probe) AS c{n})"
-        for n, where in enumerate(counted)
-    )), params).one()  # fmt: skip
-    rarest = min(range(len(counted)), key=lambda n: sizes[n])
+    params: dict[str, object] = {"prefix": f"{words[-1]}%", "cap": window, "probe": PROBE}
+    completions = session.execute(text(_MYSQL_COMPLETIONS), {
+        **params, "most": MOST_COMPLETIONS + 1,
+    }).scalars().all()  # fmt: skip
+    if not completions:
+        return [], 0
+    terms = [_Term.exact(f"w{n}", word, params) for n, word in enumerate(dict.fromkeys(words[:-1]))]
+    terms.append(_Term.prefix(completions, params, scored_already=words[:-1]))
+    sizes: Sequence[int] = [PROBE] * len(terms)
+    if len(terms) > 1 or len(terms[0].names) != 1:  # a choice to make: count up to PROBE
+        sizes = session.execute(text("SELECT " + ", ".join(
+            f"(SELECT count(*) FROM (SELECT 1 FROM article_fts WHERE {term.where('word')} "
+            f"LIMIT :probe) AS c{n})" for n, term in enumerate(terms)
+        )), params).one()  # fmt: skip
+    rarest = min(range(len(terms)), key=lambda n: sizes[n])
     if sizes[rarest] == 0:
         return [], 0
-    matches = _mysql_window(list(names), rarest, broad=sizes[rarest] >= PROBE)
-    wanted = " OR ".join([*(f"r.word = :{name}" for name in names), "r.word LIKE :prefix"])
+    matches = _mysql_window(terms, rarest, broad=sizes[rarest] >= PROBE)
     rows = session.execute(
         text(
             "SELECT a.id, a.title, a.description, a.body, best.total FROM (SELECT m.article_id, "
-            "(SELECT sum(r.weight) FROM article_fts AS r WHERE r.article_id = m.article_id "
-            f"AND ({wanted})) AS rank, count(*) OVER () AS total FROM ({matches}) AS m "
-            "ORDER BY rank DESC, m.article_id DESC LIMIT :limit OFFSET :offset) AS best "
-            "JOIN article AS a ON a.id = best.article_id ORDER BY best.rank DESC, a.id DESC"
+            f"m.score, count(*) OVER () AS total FROM ({matches}) AS m "
+            "ORDER BY m.score DESC, m.article_id DESC LIMIT :limit OFFSET :offset) AS best "
+            "JOIN article AS a ON a.id = best.article_id ORDER BY best.score DESC, a.id DESC"
         ),
         {**params, "limit": limit, "offset": offset},
     ).all()
@@ -216,28 +221,99 @@ def _mysql_matches(
     return items, int(total)
 
 
-def _mysql_window(names: list[str], rarest: int, *, broad: bool) -> str:
-    """The window's matches (`article_id`, newest first, at most :cap), driven by word
-    number `rarest` (the prefix when it is the last): every other word is checked on
-    the driving row's article through the (article_id, word) index."""
+# The indexed words the last word of a query begins (ordered: the same query, the same
+# words), one more than are looked up one by one.
+_MYSQL_COMPLETIONS = (
+    "SELECT DISTINCT word FROM article_fts WHERE word LIKE :prefix ORDER BY word LIMIT :most"
+)
+MOST_COMPLETIONS = 8
 
-    def has(name: str | None, article: str) -> str:
-        # A scalar subquery, not EXISTS: MariaDB would turn EXISTS into a join reading
-        # every entry of the word; this one is looked up per row, until :cap rows match.
-        test = f"x.word = :{name}" if name else "x.word LIKE :prefix"
-        one = f"SELECT 1 FROM article_fts AS x WHERE x.article_id = {article} AND {test} LIMIT 1"
-        return f"({one}) IS NOT NULL"
 
-    if rarest < len(names):  # an exact word: its entries come newest first, no sort
-        others = [has(n, "d.article_id") for n in names if n != names[rarest]]
-        where = " AND ".join([f"d.word = :{names[rarest]}", *others, has(None, "d.article_id")])
-        newest = "ORDER BY d.article_id DESC LIMIT :cap"
-        return f"SELECT d.article_id FROM article_fts AS d WHERE {where} {newest}"
-    checks = [*(has(n, "a.id") for n in names), has(None, "a.id")]
-    if not broad:  # a prefix few articles have: among those alone
-        checks.append("a.id IN (SELECT article_id FROM article_fts WHERE word LIKE :prefix)")
-    newest = "ORDER BY a.id DESC LIMIT :cap"  # a common prefix: newest first, until :cap
-    return f"SELECT a.id AS article_id FROM article AS a WHERE {' AND '.join(checks)} {newest}"
+@dataclass(frozen=True)
+class _Term:
+    """One word of a query as the window looks for it: the indexed words (bound parameter
+    names) any of which an article must have; none for a prefix that begins more words
+    than MOST_COMPLETIONS, matched with LIKE instead."""
+
+    names: tuple[str, ...]
+    unscored: frozenset[str] = frozenset()  # words of the query already in the score
+
+    @classmethod
+    def exact(cls, name: str, word: str, params: dict[str, object]) -> "_Term":
+        params[name] = word
+        return cls((name,))
+
+    @classmethod
+    def prefix(
+        cls, completions: Sequence[str], params: dict[str, object], scored_already: list[str]
+    ) -> "_Term":
+        if len(completions) > MOST_COMPLETIONS:
+            return cls(())
+        names = tuple(f"p{n}" for n in range(len(completions)))
+        params.update(zip(names, completions, strict=True))
+        pairs = zip(names, completions, strict=True)
+        unscored = {name for name, word in pairs if word in scored_already}
+        return cls(names, frozenset(unscored))
+
+    def where(self, column: str) -> str:
+        if not self.names:
+            return f"{column} LIKE :prefix"
+        if len(self.names) == 1:
+            return f"{column} = :{self.names[0]}"
+        return f"{column} IN ({', '.join(f':{name}' for name in self.names)})"
+
+
+def _mysql_window(terms: list[_Term], rarest: int, *, broad: bool) -> str:
+    """The window's matches (`article_id` and `score`, the sum of the matched words'
+    weights; newest first, at most :cap), driven by term number `rarest`.
+
+    A one-word driver's entries come in article order (newest first, stopping at :cap);
+    a prefix's few articles are sorted; a prefix many articles have drives from the
+    newest articles. Each other word is looked up on the driving article by the primary
+    key (word, article_id), in a join kept in that order (STRAIGHT_JOIN): MariaDB would
+    otherwise start from the larger side, or run a subquery per row, several times slower.
+    """
+    driver = terms[rarest]
+    joins: list[str] = []
+    checks: list[str] = []
+    scores: list[str] = []
+    if len(driver.names) == 1:
+        source, article = "article_fts AS d", "d.article_id"
+        checks, scores = [f"d.word = :{driver.names[0]}"], ["d.weight"]
+        others = [term for n, term in enumerate(terms) if n != rarest]
+    else:
+        article, others = "d.id", terms
+        source = "article AS d"
+        if not broad:  # a prefix few articles have: among those alone
+            few = f"SELECT DISTINCT article_id FROM article_fts WHERE {driver.where('word')}"
+            source, article = f"({few}) AS d", "d.article_id"
+    for n, term in enumerate(others):
+        if not term.names:  # a prefix of many words: summed (NULL: none) on each article
+            scores.append(
+                f"(SELECT sum(x.weight) FROM article_fts AS x WHERE x.article_id = {article} "
+                f"AND {term.where('x.word')})"
+            )
+            continue
+        kind = "JOIN" if len(term.names) == 1 else "LEFT JOIN"
+        found = []
+        for k, name in enumerate(term.names):
+            alias = f"t{n}_{k}"
+            joins.append(
+                f"{kind} article_fts AS {alias} "
+                f"ON {alias}.word = :{name} AND {alias}.article_id = {article}"
+            )
+            if name not in term.unscored:
+                scores.append(f"coalesce({alias}.weight, 0)")
+            found.append(f"{alias}.article_id IS NOT NULL")
+        if kind != "JOIN":
+            checks.append(f"({' OR '.join(found)})")
+    select = f"SELECT STRAIGHT_JOIN {article} AS article_id, {' + '.join(scores)} AS score"
+    sql = f"{select} FROM {source} {' '.join(joins)}"
+    if checks:
+        sql += f" WHERE {' AND '.join(checks)}"
+    if any(not term.names for term in others):
+        sql += " HAVING score IS NOT NULL"
+    return f"{sql} ORDER BY {article} DESC LIMIT :cap"
 
 
 def snippet(text_: str, words: list[str], size: int = SNIPPET_WORDS) -> str:

@@ -1,8 +1,10 @@
-"""Full-text search, on SQLite (FTS5) and PostgreSQL (tsvector), as the suite's database."""
+"""Full-text search, the same expectations on SQLite (FTS5), PostgreSQL (tsvector) and
+MySQL/MariaDB (a word table), whichever is the suite's database."""
 
 import pytest
 from sqlmodel import func, select
 
+import web.search as search_module
 from tests.factories import make_user
 from web.articles import create_article, delete_article, update_article
 from web.models import Article
@@ -142,3 +144,25 @@ def test_a_broad_search_pages_through_its_window_best_first(db, library):
         [title] for title in ranked
     ]
     assert search(db, "zebra", window=3).total == 3  # "Zebra zebra", the fourth newest, is out
+
+
+@pytest.mark.parametrize("probe", [search_module.PROBE, 1], ids=["counted", "all-broad"])
+def test_a_last_word_that_begins_several_or_many_words(db, library, monkeypatch, probe):
+    """The last word matches every word it begins, however many (MySQL looks a few up one
+    by one and matches more with LIKE), whichever word leads the search (a probe of 1 makes
+    every word look common)."""
+    monkeypatch.setattr(search_module, "PROBE", probe)
+    write, _ = library
+    for ending in ("w", "ws", "wn"):
+        write(f"Gro{ending}", body=f"Water gro{ending} everything.")
+    many = [f"Plan{letter}" for letter in "abcdfghkmopqu"]  # more than a lookup takes
+    for title in many:
+        write(title, body="Water it.")
+    assert set(titles(search(db, "gro"))) == {"Grow", "Grows", "Grown"}
+    assert set(titles(search(db, "water gro"))) == {"Grow", "Grows", "Grown"}
+    assert titles(search(db, "grown water")) == ["Grown"]
+    planned = search(db, "water plan", size=20)
+    assert set(titles(planned)) == {*many, "Gardening"}  # "plants" begins with "plan" too
+    assert planned.total == len(many) + 1
+    assert titles(search(db, "plan", size=20))[0] in many  # in a title: ranked first
+    assert search(db, "water planx").total == 0
