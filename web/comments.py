@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, true
+from sqlalchemy import ColumnElement, false, func, or_, true
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select as RowSelect
 
@@ -70,7 +70,7 @@ def _shown(viewer_id: int | None, sees_hidden: bool) -> ColumnElement[bool]:
     and the viewer's own."""
     if sees_hidden:
         return true()
-    return or_(col(Comment.hidden).is_(False), col(Comment.author_id) == viewer_id)
+    return or_(col(Comment.hidden) == false(), col(Comment.author_id) == viewer_id)
 
 
 def list_comments(
@@ -104,7 +104,7 @@ def count_comments(*, session: Session, slug: str) -> int:
         select(func.count())
         .select_from(Comment)
         .join(Article, col(Article.id) == Comment.article_id)
-        .where(Article.slug == slug, col(Comment.hidden).is_(False))
+        .where(Article.slug == slug, col(Comment.hidden) == false())
     ).one()
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, tuple_, update
+from sqlalchemy import func, or_, true, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -282,7 +282,7 @@ def report(
     if hide_after and kind != "profile" and not item.hidden_reason:
         reporters = session.exec(
             select(func.count(func.distinct(Report.reporter_id))).where(
-                Report.kind == kind, Report.item_id == item_id, col(Report.open).is_(True)
+                Report.kind == kind, Report.item_id == item_id, col(Report.open) == true()
             )
         ).one()
         if reporters >= hide_after:
@@ -317,7 +317,7 @@ def queue(*, session: Session, page: int, size: int) -> Page[Case]:
 def find_cases(*, session: Session, offset: int, limit: int) -> tuple[list[Case], int]:
     """Open reports grouped by item, the most recently reported first, and how many
     items have some: at most six queries whatever the page size."""
-    is_open = col(Report.open).is_(True)
+    is_open = col(Report.open) == true()
     newest = func.max(Report.created_at)
     groups = session.exec(
         select(Report.kind, Report.item_id, func.count(func.distinct(Report.reporter_id)), newest)
@@ -407,7 +407,7 @@ def _table(kind: str) -> type[Article] | type[Comment]:
 def _close_reports(session: Session, kind: str, item_id: int) -> int:
     return session.exec(
         update(Report)
-        .where(col(Report.kind) == kind, col(Report.item_id) == item_id, col(Report.open).is_(True))
+        .where(col(Report.kind) == kind, col(Report.item_id) == item_id, col(Report.open) == true())
         .values(open=False)
     ).rowcount
 
